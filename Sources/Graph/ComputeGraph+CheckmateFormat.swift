@@ -1,0 +1,62 @@
+extension ComputeGraph {
+    /// Whether a document looks like a networkx node-link graph (Checkmate/Moccasin export).
+    public static func isNodeLinkDocument(_ root: JSONValue) -> Bool {
+        guard let o = root.objectValue else { return false }
+        return o["nodes"] != nil && (o["links"] != nil || o["edges"] != nil) && o["layers"] == nil
+    }
+
+    /// Reads a Checkmate/Moccasin training graph in networkx node-link JSON.
+    ///
+    /// Nodes are `{id, name, backward, cost_cpu, cost_ram}` and links `{source, target}`
+    /// (target reads source's output). Each node becomes a layer with one output tensor of
+    /// `cost_ram` bytes (named after the node) and `time = cost_cpu`, in the profile's units;
+    /// `backward: true` makes it a backward layer. Nodes without a `name` are named `node<id>`.
+    ///
+    /// - Throws: ``GraphError`` naming the file, the JSON path (`nodes[i].cost_ram`) and the reason.
+    public init(nodeLinkJSON root: JSONValue, file: String? = nil) throws(GraphError) {
+        let doc = try JSONFieldReader(root, at: SourceLocation(file: file))
+        var name = file.map { ComputeGraph.stem(of: $0) } ?? "graph"
+        if doc.has("graph"), let g = try doc.value("graph").objectValue, let n = g["name"]?.stringValue { name = n }
+        let nodes = try doc.array("nodes")
+        let linksKey = doc.has("links") ? "links" : "edges"
+        let links = try doc.array(linksKey)
+
+        var idToIndex: [Int: Int] = [:]
+        var tensors: [Tensor] = []
+        var layers: [Layer] = []
+        tensors.reserveCapacity(nodes.count)
+        layers.reserveCapacity(nodes.count)
+        for (i, value) in nodes.enumerated() {
+            let r = try JSONFieldReader(value, at: doc.location.appending("nodes").appending(index: i))
+            let id = try r.int("id")
+            if let j = idToIndex[id] {
+                throw .duplicateName(r.location.appending("id"), name: "\(id)", firstAt: "nodes[\(j)]")
+            }
+            idToIndex[id] = i
+            let nodeName = try r.optionalString("name") ?? "node\(id)"
+            let ram = try r.number("cost_ram")
+            guard ram > 0, ram.rounded() == ram else {
+                throw .invalidValue(r.location.appending("cost_ram"), reason: "node '\(nodeName)' has cost_ram \(ram); sizes must be positive whole bytes")
+            }
+            let cpu = try r.number("cost_cpu")
+            guard cpu >= 0 else {
+                throw .invalidValue(r.location.appending("cost_cpu"), reason: "node '\(nodeName)' has cost_cpu \(cpu); costs must be non-negative")
+            }
+            let backward = r.has("backward") ? try r.bool("backward") : false
+            tensors.append(Tensor(name: nodeName, bytes: Int(ram), kind: backward ? .gradient : .activation))
+            layers.append(Layer(name: nodeName, op: backward ? "checkmate_backward" : "checkmate_forward",
+                                inputs: [], outputs: [nodeName], phase: backward ? .backward : .forward, time: cpu))
+        }
+        for (k, value) in links.enumerated() {
+            let r = try JSONFieldReader(value, at: doc.location.appending(linksKey).appending(index: k))
+            let s = try r.int("source"), t = try r.int("target")
+            guard let si = idToIndex[s] else { throw .invalidValue(r.location.appending("source"), reason: "no node has id \(s)") }
+            guard let ti = idToIndex[t] else { throw .invalidValue(r.location.appending("target"), reason: "no node has id \(t)") }
+            if !layers[ti].inputs.contains(tensors[si].name) { layers[ti].inputs.append(tensors[si].name) }
+        }
+        var map = GraphSourceMap(file: file)
+        map.tensorsKey = "nodes"
+        map.layersKey = "nodes"
+        try self.init(name: name, batch: nil, tensors: tensors, layers: layers, outputs: nil, locations: map, inference: false)
+    }
+}
