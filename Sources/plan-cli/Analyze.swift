@@ -1,0 +1,35 @@
+import ArgumentParser
+import Graph
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The computational view of every layer: MACs, bytes, arithmetic intensity, roofline bound, on-chip fit, parameter load and overlap.",
+        discussion: """
+        Examples:
+          plan-cli analyze fixtures/models/vgg16.json --hardware fixtures/hardware/edge-npu.json
+          plan-cli analyze fixtures/models/resnet50.json --training --optimizer adam --batch 64 --format json
+        """
+    )
+
+    @OptionGroup var graphOptions: GraphOptions
+
+    @Option(help: "Hardware description (docs/hardware-format.md); adds time, roofline bound, on-chip fit and prefetch overlap.")
+    var hardware: String?
+
+    @Option(help: "Output format: table, json or csv.")
+    var format: OutputFormat = .table
+
+    @Option(help: "How many layers to list as dominating time and memory.")
+    var top: Int = 5
+
+    func run() throws {
+        let graph = try graphOptions.load()
+        let hw = try hardware.map { path throws(GraphError) in try Hardware.load(contentsOf: path) }
+        let analysis = try GraphAnalysis(graph: graph, hardware: hw, dominantCount: max(0, top))
+        switch format {
+        case .table: print(analysis.table(), terminator: "")
+        case .csv: print(analysis.csv(), terminator: "")
+        case .json: print(analysis.json().serialized(pretty: true))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Graph
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the graph as the tool sees it (validated, rescaled, derived) in the native format.",
+        discussion: """
+        Examples:
+          plan-cli export fixtures/models/resnet50.json --training --optimizer sgd -o resnet50-train.json
+          plan-cli export checkmate_vgg16.json            # a node-link graph in the native format
+        """
+    )
+
+    @OptionGroup var graphOptions: GraphOptions
+
+    @Option(name: .shortAndLong, help: "Output file; standard output when absent.")
+    var output: String?
+
+    func run() throws {
+        let graph = try graphOptions.load()
+        let text = graph.nativeJSON().serialized(pretty: true) + "\n"
+        if let output {
+            do {
+                try text.write(toFile: output, atomically: true, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot write \(output): \(error.localizedDescription)")
+            }
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}
