@@ -35,6 +35,6 @@ let package = Package(
         .testTarget(name: "GraphTests", dependencies: ["Graph"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Graph"]),
         .testTarget(name: "PublicAPITests", dependencies: ["Graph", "Planner"]),
-        .testTarget(name: "PlanCLITests", dependencies: ["Graph"]),
+        .testTarget(name: "PlanCLITests", dependencies: ["Graph", "plan-cli"]),
     ]
 )

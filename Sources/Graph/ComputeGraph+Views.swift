@@ -1,12 +1,15 @@
 extension ComputeGraph {
     /// The inference view: forward layers only, priced for inference.
     ///
-    /// Backward and update layers, gradients and the tensors only they use are dropped; batch
+    /// Backward and update layers, loss layers, gradients and the tensors only they use are dropped; batch
     /// normalization is priced as the scale and shift it becomes once its statistics are frozen
     /// (2 operations per element instead of 8), and dropout as nothing.
     /// - Complexity: O(T + L + E).
     public func inference() throws(GraphError) -> ComputeGraph {
-        let kept = layers.indices.filter { layers[$0].phase == .forward }
+        let kept = layers.indices.filter { l in
+            if case .loss? = CostModel.opClasses[layers[l].op.lowercased()] { return false }
+            return layers[l].phase == .forward
+        }
         var used = [Bool](repeating: false, count: tensors.count)
         for l in kept {
             for t in layerInputs[l] { used[t] = true }
