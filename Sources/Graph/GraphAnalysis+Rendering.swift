@@ -30,7 +30,7 @@ extension GraphAnalysis {
         }
         var out = "\(graphName)" + (batch.map { " (batch \($0))" } ?? "")
         if let hw = hardware {
-            out += " on \(hw.name): fast memory \(hw.onChip.name) \(Units.bytes(hw.onChip.capacityBytes)) at \(Units.bytes(hw.onChip.bandwidth))/s, slow memory \(hw.offChip.name) \(Units.bytes(hw.offChip.capacityBytes)) at \(Units.bytes(hw.offChip.bandwidth))/s"
+            out += " on \(hw.name): fast memory \(hw.onChip.name) \(Units.bytes(hw.onChip.capacityBytes)) at \(Units.rate(hw.onChip.bandwidth)), slow memory \(hw.offChip.name) \(Units.bytes(hw.offChip.capacityBytes)) at \(Units.rate(hw.offChip.bandwidth))"
         }
         out += "\n\n" + table.rendered()
         if hardware != nil, layers.contains(where: { $0.device?.timeIsMeasured == true }) { out += "* measured time from the graph\n" }
@@ -38,13 +38,14 @@ extension GraphAnalysis {
         return out
     }
 
+    /// "fits" when everything the layer touches fits in the fast memory at once; otherwise what does not.
     static func fitDescription(_ d: LayerOnDevice) -> String {
         if d.fitsOnChip { return "fits" }
         switch (d.parametersFitOnChip, d.activationsFitOnChip) {
-        case (true, true): return "params or acts"
-        case (true, false): return "params only"
-        case (false, true): return "acts only"
-        case (false, false): return "neither"
+        case (true, true): return "no (together)"
+        case (true, false): return "no (acts)"
+        case (false, true): return "no (params)"
+        case (false, false): return "no (both)"
         }
     }
 

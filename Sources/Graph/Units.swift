@@ -35,6 +35,15 @@ public enum Units {
         return k == 0 ? "\(Int(v)) B" : "\(significant(v)) \(units[k])"
     }
 
+    /// A bandwidth in decimal units, as datasheets give them: `64.0 GB/s`, `500 MB/s`.
+    public static func rate(_ bytesPerSecond: Double) -> String {
+        let units = ["B/s", "kB/s", "MB/s", "GB/s", "TB/s", "PB/s"]
+        var v = bytesPerSecond
+        var k = 0
+        while abs(v) >= 1000, k < units.count - 1 { v /= 1000; k += 1 }
+        return "\(significant(v)) \(units[k])"
+    }
+
     /// An operation count with decimal prefixes: `950`, `3.70 M`, `15.5 G`.
     public static func count(_ n: Double) -> String {
         let units = ["", " k", " M", " G", " T", " P", " E"]

@@ -22,14 +22,24 @@ struct Analyze: ParsableCommand {
     @Option(help: "How many layers to list as dominating time and memory.")
     var top: Int = 5
 
+    @Flag(help: "Print the time of each phase (load, derive, analyse, render) to standard error.")
+    var timings = false
+
     func run() throws {
-        let graph = try graphOptions.load()
+        var stopwatch = Stopwatch(enabled: timings)
+        let graph = try graphOptions.load(stopwatch: &stopwatch)
         let hw = try hardware.map { path throws(GraphError) in try Hardware.load(contentsOf: path) }
         let analysis = try GraphAnalysis(graph: graph, hardware: hw, dominantCount: max(0, top))
+        stopwatch.lap("analyse \(graph.layers.count) layers")
+        let text: String
         switch format {
-        case .table: print(analysis.table(), terminator: "")
-        case .csv: print(analysis.csv(), terminator: "")
-        case .json: print(analysis.json().serialized(pretty: true))
+        case .table: text = analysis.table()
+        case .csv: text = analysis.csv()
+        case .json: text = analysis.json().serialized(pretty: true) + "\n"
         }
+        stopwatch.lap("render \(format.rawValue)")
+        print(text, terminator: "")
+        stopwatch.lap("write")
+        stopwatch.report()
     }
 }

@@ -18,7 +18,8 @@ struct Export: ParsableCommand {
     var output: String?
 
     func run() throws {
-        let graph = try graphOptions.load()
+        var stopwatch = Stopwatch(enabled: false)
+        let graph = try graphOptions.load(stopwatch: &stopwatch)
         let text = graph.nativeJSON().serialized(pretty: true) + "\n"
         if let output {
             do {

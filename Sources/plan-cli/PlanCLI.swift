@@ -36,10 +36,17 @@ struct GraphOptions: ParsableArguments {
     }
 
     /// Loads, rescales and derives the graph as asked.
-    func load() throws -> ComputeGraph {
+    func load(stopwatch: inout Stopwatch) throws -> ComputeGraph {
         var graph = try ComputeGraph.load(contentsOf: self.graph, inference: inference)
-        if let batch { graph = try graph.rescaled(batch: batch) }
-        if training || optimizer != nil { graph = try graph.training(optimizer: optimizer) }
+        stopwatch.lap("read and validate \(graph.layers.count) layers")
+        if let batch {
+            graph = try graph.rescaled(batch: batch)
+            stopwatch.lap("rescale to batch \(batch)")
+        }
+        if training || optimizer != nil {
+            graph = try graph.training(optimizer: optimizer)
+            stopwatch.lap("derive training graph (\(graph.layers.count) layers)")
+        }
         return graph
     }
 }

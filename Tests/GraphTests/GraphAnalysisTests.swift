@@ -62,6 +62,7 @@ struct GraphAnalysisTests {
         tiny.onChip.capacityBytes = 100
         let d = try #require(try GraphAnalysis(graph: Self.graph(), hardware: tiny).layers[0].device)
         #expect(!d.parametersFitOnChip && d.activationsFitOnChip && !d.fitsOnChip)
+        #expect(GraphAnalysis.fitDescription(d) == "no (params)")
     }
 
     @Test func totalsAndDominantLayers() throws {

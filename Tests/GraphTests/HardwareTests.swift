@@ -72,5 +72,7 @@ struct HardwareTests {
         #expect(Units.count(15.47e9) == "15.5 G")
         #expect(Units.seconds(4.5e-3) == "4.50 ms")
         #expect(Units.seconds(12.34e-6) == "12.3 µs")
+        #expect(Units.rate(6.4e10) == "64.0 GB/s")
+        #expect(Units.rate(5e8) == "500 MB/s")
     }
 }
