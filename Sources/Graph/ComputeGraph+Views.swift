@@ -28,6 +28,7 @@ extension ComputeGraph {
     /// multiple of the current batch is scaled by `newBatch / batch`; so are explicit byte
     /// sizes of such tensors without a shape, and every layer's explicit `flops` and measured
     /// `time` (a linear model of batch cost), except update layers. Parameters keep their size.
+    /// A name ending in `-b<batch>` (the bundled models' convention) gets the new batch.
     /// - Throws: ``GraphError/invalidValue(_:reason:)`` when the graph has no `batch` or the new
     ///   batch is not positive.
     public func rescaled(batch newBatch: Int) throws(GraphError) -> ComputeGraph {
@@ -61,8 +62,11 @@ extension ComputeGraph {
             m.time = l.time.map { $0 * scale }
             return m
         }
+        // Names that carry the batch by the exporter's convention ("vgg16-b32") follow it.
+        let suffix = "-b\(batch)"
+        let newName = name.hasSuffix(suffix) ? String(name.dropLast(suffix.count)) + "-b\(newBatch)" : name
         return try ComputeGraph(
-            name: name, batch: newBatch, tensors: newTensors, layers: newLayers, outputs: outputs.map { tensors[$0].name },
+            name: newName, batch: newBatch, tensors: newTensors, layers: newLayers, outputs: outputs.map { tensors[$0].name },
             locations: GraphSourceMap(file: nil), inference: isInference)
     }
 }

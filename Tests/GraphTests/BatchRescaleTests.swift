@@ -7,6 +7,7 @@ struct BatchRescaleTests {
         let g = try ComputeGraph.load(contentsOf: fixturePath("fixtures/models/vgg16.json"))
         let h = try g.rescaled(batch: 8)
         #expect(h.batch == 8)
+        #expect(h.name == "vgg16-b8")
         let input = h.tensors[h.tensorID(named: "input")!]
         #expect(input.shape == [8, 3, 224, 224])
         #expect(h.tensors[h.tensorID(named: "features.0.weight")!] == g.tensors[g.tensorID(named: "features.0.weight")!])
