@@ -198,14 +198,10 @@ public struct GraphAnalysis: Sendable {
             trainingPeak = training.keepEverythingProfile().peakBytes
         }
         let k = min(dominantCount, result.count)
-        let byTime = result.indices.sorted {
-            let x = result[$0].device?.time ?? result[$0].measuredTime ?? result[$0].flops ?? 0
-            let y = result[$1].device?.time ?? result[$1].measuredTime ?? result[$1].flops ?? 0
-            return x != y ? x > y : $0 < $1
-        }
-        let byMemory = result.indices.sorted {
-            result[$0].bytesMoved != result[$1].bytesMoved ? result[$0].bytesMoved > result[$1].bytesMoved : $0 < $1
-        }
+        let timeKey = result.map { $0.device?.time ?? $0.measuredTime ?? $0.flops ?? 0 }
+        let bytesKey = result.map(\.bytesMoved)
+        let byTime = result.indices.sorted { timeKey[$0] != timeKey[$1] ? timeKey[$0] > timeKey[$1] : $0 < $1 }
+        let byMemory = result.indices.sorted { bytesKey[$0] != bytesKey[$1] ? bytesKey[$0] > bytesKey[$1] : $0 < $1 }
         self.graphName = graph.name
         self.batch = graph.batch
         self.hardware = hardware
