@@ -3,9 +3,13 @@ extension GraphAnalysis {
     public func table() -> String {
         var headers = ["layer", "op", "phase", "MACs", "FLOPs", "params", "activations", "FLOP/B"]
         var align: [TextTable.Alignment] = [.left, .left, .left, .right, .right, .right, .right, .right]
+        let measuredOnly = hardware == nil && layers.contains { $0.measuredTime != nil }
         if hardware != nil {
             headers += ["bound", "on-chip", "time", "param load", "prefetch"]
             align += [.left, .left, .right, .right, .left]
+        } else if measuredOnly {
+            headers.append("time")
+            align.append(.right)
         }
         var table = TextTable(headers: headers, alignments: align)
         for a in layers {
@@ -25,6 +29,8 @@ extension GraphAnalysis {
                     a.parameterBytes > 0 ? Units.seconds(d.parameterLoadTime) : "-",
                     GraphAnalysis.overlapDescription(d.prefetch),
                 ]
+            } else if measuredOnly {
+                row.append(a.measuredTime.map(Units.significant) ?? "?")
             }
             table.append(row)
         }
@@ -65,7 +71,9 @@ extension GraphAnalysis {
             ("parameters", "\(Units.count(Double(t.parameterCount))) (\(t.parameterCount)), \(Units.bytes(t.parameterBytes))"),
         ]
         if t.optimizerStateBytes > 0 { lines.append(("optimizer state", Units.bytes(t.optimizerStateBytes))) }
-        lines.append(("forward", "\(Units.count(t.forwardMACs))MAC, \(Units.count(t.forwardFLOPs))FLOP"))
+        let unknown = layers.filter { $0.flops == nil }.count
+        lines.append(("forward", "\(Units.count(t.forwardMACs))MAC, \(Units.count(t.forwardFLOPs))FLOP"
+            + (unknown > 0 ? " (\(unknown) of \(layers.count) layers have a measured time only, no FLOPs)" : "")))
         if t.backwardFLOPs > 0 {
             lines.append(("backward", "\(Units.count(t.backwardFLOPs))FLOP (\(Units.fixed(t.backwardFLOPs / max(t.forwardFLOPs, 1), decimals: 2))x forward)"))
         }
