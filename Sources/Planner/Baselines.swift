@@ -1,0 +1,127 @@
+import Graph
+
+/// A plan together with its replay by the simulator.
+public struct PlannedSchedule: Sendable {
+    public var plan: Plan
+    public var simulation: SimulationResult
+
+    public init(plan: Plan, simulation: SimulationResult) {
+        self.plan = plan
+        self.simulation = simulation
+    }
+}
+
+/// The greedy baselines. Each returns a plan that the simulator has replayed.
+public enum Baselines {
+    /// Keep every activation until its last reader; no recomputation. Its peak is the
+    /// keep-everything peak and its cost the least possible.
+    public static func checkpointAll(_ graph: ComputeGraph, costs: LayerCosts) throws(PlanError) -> PlannedSchedule {
+        try schedule(graph, costs: costs, keep: [Bool](repeating: true, count: graph.tensors.count), solver: "checkpoint-all", budget: nil)
+    }
+
+    /// Chen et al. 2016, "Training Deep Nets with Sublinear Memory Cost": checkpoint every
+    /// ⌈√n⌉-th of the n candidate layers (the forward articulation points; all forward layers of a
+    /// chain) and recompute each segment once during backward.
+    public static func chenSqrtN(_ graph: ComputeGraph, costs: LayerCosts) throws(PlanError) -> PlannedSchedule {
+        let candidates = checkpointCandidates(graph)
+        let k = max(1, Int(Double(candidates.count).squareRoot().rounded(.up)))
+        var keep = notRecomputable(graph)
+        for (i, l) in candidates.enumerated() where (i + 1) % k == 0 {
+            for t in graph.layerOutputs[l] { keep[t] = true }
+        }
+        return try schedule(graph, costs: costs, keep: keep, solver: "chen-sqrtn", budget: nil)
+    }
+
+    /// Chen et al. 2016's greedy segmentation: walking the forward layers in order, a candidate
+    /// becomes a checkpoint once the activations since the last one exceed a threshold b. The
+    /// threshold is swept over a geometric grid, as Checkmate does; the cheapest plan within the
+    /// budget wins (without a budget, the one with the lowest peak).
+    public static func chenGreedy(_ graph: ComputeGraph, costs: LayerCosts, budget: Int?) throws(PlanError) -> PlannedSchedule {
+        let candidates = Set(checkpointCandidates(graph))
+        let forward = graph.layers.indices.filter { graph.layers[$0].phase == .forward }
+        let sizes = forward.map { l in graph.layerOutputs[l].reduce(0) { $0 + graph.tensors[$1].bytes } }
+        let total = max(1, sizes.reduce(0, +))
+        let smallest = max(1, sizes.filter { $0 > 0 }.min() ?? 1)
+        var thresholds: [Int] = []
+        var b = Double(smallest)
+        while b < Double(total) * 2 { thresholds.append(Int(b)); b *= 1.25 }
+        var best: PlannedSchedule?
+        var seen = Set<[Bool]>()
+        for threshold in thresholds {
+            var keep = notRecomputable(graph)
+            var running = 0
+            for (k, l) in forward.enumerated() {
+                running += sizes[k]
+                if candidates.contains(l), running > threshold {
+                    for t in graph.layerOutputs[l] { keep[t] = true }
+                    running = 0
+                }
+            }
+            guard seen.insert(keep).inserted else { continue }
+            let s = try schedule(graph, costs: costs, keep: keep, solver: "chen-greedy", budget: nil)
+            if isBetter(s, than: best, budget: budget) { best = s }
+        }
+        if let best { return best }
+        return try schedule(graph, costs: costs, keep: notRecomputable(graph), solver: "chen-greedy", budget: nil)
+    }
+
+    /// Dynamic tensor rematerialization (Kirisame et al. 2021): run the layers in order under the
+    /// budget, evicting the resident forward tensor with the least cost / (bytes · staleness)
+    /// when memory would exceed it, and recomputing evicted tensors on demand. Graph inputs are
+    /// held while a recomputation may still need them.
+    /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when eviction
+    ///   cannot make room.
+    public static func dtr(_ graph: ComputeGraph, costs: LayerCosts, budget: Int) throws(PlanError) -> PlannedSchedule {
+        try schedule(graph, costs: costs, keep: [Bool](repeating: true, count: graph.tensors.count), solver: "dtr", budget: budget)
+    }
+
+    // MARK: - Shared pieces
+
+    /// The layers at which the segment strategies may checkpoint.
+    static func checkpointCandidates(_ graph: ComputeGraph) -> [LayerID] {
+        let points = graph.forwardArticulationPoints()
+        if !points.isEmpty { return points }
+        return graph.layers.indices.filter { graph.layers[$0].phase == .forward }
+    }
+
+    /// Tensors that must be kept because nothing can recompute them (not written by a forward layer).
+    static func notRecomputable(_ graph: ComputeGraph) -> [Bool] {
+        graph.tensors.indices.map { t in
+            guard let p = graph.producer[t] else { return true }
+            return graph.layers[p].phase != .forward
+        }
+    }
+
+    static func isBetter(_ s: PlannedSchedule, than best: PlannedSchedule?, budget: Int?) -> Bool {
+        guard let best else { return true }
+        if let budget {
+            let fits = s.simulation.peakBytes <= budget, bestFits = best.simulation.peakBytes <= budget
+            if fits != bestFits { return fits }
+            if fits { return (s.simulation.computeCost, s.simulation.peakBytes) < (best.simulation.computeCost, best.simulation.peakBytes) }
+        }
+        return (s.simulation.peakBytes, s.simulation.computeCost) < (best.simulation.peakBytes, best.simulation.computeCost)
+    }
+
+    static func schedule(_ graph: ComputeGraph, costs: LayerCosts, keep: [Bool], solver: String, budget: Int?) throws(PlanError) -> PlannedSchedule {
+        var builder = ScheduleBuilder(graph: graph, costs: costs, keep: keep, budget: budget)
+        let steps: [ResolvedStep]
+        do {
+            steps = try builder.run()
+        } catch {
+            switch error {
+            case .cannotFit(_, let needed):
+                throw .infeasibleBudget(budgetBytes: budget ?? 0, minimumBytes: needed, solver: solver)
+            case .notRecomputable(let t):
+                throw .invalidRequest("\(solver): tensor '\(graph.tensors[t].name)' is needed again but no forward layer can recompute it")
+            }
+        }
+        let simulation = try PlanSimulator.replay(steps, on: graph, costs: costs, budget: nil)
+        let plan = Plan(graph: graph.name, solver: solver, budgetBytes: budget, steps: steps.map { step in
+            switch step {
+            case .compute(let l): .compute(graph.layers[l].name)
+            case .free(let t): .free(graph.tensors[t].name)
+            }
+        })
+        return PlannedSchedule(plan: plan, simulation: simulation)
+    }
+}

@@ -1,0 +1,79 @@
+import Graph
+
+extension Plan {
+    /// The plan as a JSON document (docs/plan-format.md).
+    public func json() -> JSONValue {
+        var root: [String: JSONValue] = [
+            "version": .number(Double(Plan.formatVersion)),
+            "graph": .string(graph),
+            "solver": .string(solver),
+            "budget_bytes": budgetBytes.map { .number(Double($0)) } ?? .null,
+            "steps": .array(steps.map { step in
+                switch step {
+                case .compute(let l): .object(["compute": .string(l)])
+                case .free(let t): .object(["free": .string(t)])
+                }
+            }),
+        ]
+        if let s = summary {
+            func num(_ d: Double?) -> JSONValue { d.map { $0.isFinite ? .number($0) : .null } ?? .null }
+            root["summary"] = .object([
+                "peak_bytes": .number(Double(s.peakBytes)), "compute_time": num(s.computeCost),
+                "recompute_time": num(s.recomputeCost), "objective": num(s.objective), "lower_bound": num(s.lowerBound),
+                "gap": num(s.gap), "status": .string(s.status), "solve_seconds": num(s.solveSeconds),
+            ])
+        }
+        return .object(root)
+    }
+
+    /// Reads a plan document.
+    /// - Throws: ``GraphError`` naming the file, the JSON path and the reason.
+    public init(json: JSONValue, file: String? = nil) throws(GraphError) {
+        let loc = SourceLocation(file: file)
+        guard let root = json.objectValue else { throw .wrongType(loc, expected: "an object", found: json.typeName) }
+        if let v = root["version"], v != .null {
+            guard let n = v.intValue else { throw .wrongType(loc.appending("version"), expected: "an integer", found: v.typeName) }
+            guard n <= Plan.formatVersion else {
+                throw .invalidValue(loc.appending("version"), reason: "plan format version \(n) is newer than this tool's (\(Plan.formatVersion))")
+            }
+        }
+        func string(_ key: String) throws(GraphError) -> String? {
+            guard let v = root[key], v != .null else { return nil }
+            guard let s = v.stringValue else { throw .wrongType(loc.appending(key), expected: "a string", found: v.typeName) }
+            return s
+        }
+        var budget: Int?
+        if let v = root["budget_bytes"], v != .null {
+            guard let b = v.intValue, b > 0 else { throw .invalidValue(loc.appending("budget_bytes"), reason: "budget must be a positive whole number of bytes") }
+            budget = b
+        }
+        guard let stepsValue = root["steps"] else { throw .missingField(loc.appending("steps")) }
+        guard let stepValues = stepsValue.arrayValue else { throw .wrongType(loc.appending("steps"), expected: "an array", found: stepsValue.typeName) }
+        var steps: [PlanStep] = []
+        steps.reserveCapacity(stepValues.count)
+        for (i, v) in stepValues.enumerated() {
+            let sl = loc.appending("steps").appending(index: i)
+            guard let o = v.objectValue, o.count == 1, let (key, value) = o.first else {
+                throw .invalidValue(sl, reason: "a step is an object with one member, {\"compute\": LAYER} or {\"free\": TENSOR}")
+            }
+            guard let name = value.stringValue else { throw .wrongType(sl.appending(key), expected: "a string", found: value.typeName) }
+            switch key {
+            case "compute": steps.append(.compute(name))
+            case "free": steps.append(.free(name))
+            default: throw .invalidValue(sl.appending(key), reason: "unknown step \"\(key)\" (known: compute, free)")
+            }
+        }
+        self.init(graph: try string("graph") ?? "", solver: try string("solver") ?? "unknown", budgetBytes: budget, steps: steps)
+        if let s = root["summary"]?.objectValue {
+            func d(_ k: String) -> Double? { s[k]?.doubleValue }
+            summary = PlanSummary(peakBytes: s["peak_bytes"]?.intValue ?? 0, computeCost: d("compute_time") ?? 0, recomputeCost: d("recompute_time") ?? 0,
+                                  objective: d("objective"), lowerBound: d("lower_bound"), gap: d("gap"),
+                                  status: s["status"]?.stringValue ?? "unknown", solveSeconds: d("solve_seconds") ?? 0)
+        }
+    }
+
+    /// Reads a plan file.
+    public static func load(contentsOf path: String) throws(GraphError) -> Plan {
+        try Plan(json: ComputeGraph.readJSON(path: path), file: path)
+    }
+}

@@ -1,0 +1,67 @@
+import Graph
+
+/// One step of a plan: run a layer, or drop a resident tensor.
+public enum PlanStep: Sendable, Hashable {
+    /// Run the layer: its inputs must be resident and its outputs not; its outputs become resident.
+    case compute(String)
+    /// Drop a resident tensor.
+    case free(String)
+}
+
+/// What a solver reports about its plan; the simulator's figures are authoritative.
+public struct PlanSummary: Sendable, Hashable {
+    /// Peak bytes resident, as the simulator measures it.
+    public var peakBytes: Int
+    /// Cost of every compute step.
+    public var computeCost: Double
+    /// Cost beyond running every layer once.
+    public var recomputeCost: Double
+    /// The solver's objective, in the same units.
+    public var objective: Double?
+    /// A proven lower bound on the objective, when the solver has one.
+    public var lowerBound: Double?
+    /// Relative gap between objective and bound.
+    public var gap: Double?
+    /// `optimal`, `feasible`, `heuristic`, ...
+    public var status: String
+    /// Seconds the solver took.
+    public var solveSeconds: Double
+
+    public init(peakBytes: Int, computeCost: Double, recomputeCost: Double, objective: Double? = nil, lowerBound: Double? = nil,
+                gap: Double? = nil, status: String, solveSeconds: Double) {
+        self.peakBytes = peakBytes
+        self.computeCost = computeCost
+        self.recomputeCost = recomputeCost
+        self.objective = objective
+        self.lowerBound = lowerBound
+        self.gap = gap
+        self.status = status
+        self.solveSeconds = solveSeconds
+    }
+}
+
+/// An execution plan for a graph: the order in which to run layers (some more than once) and
+/// free tensors. The format is documented in docs/plan-format.md; ``PlanSimulator`` replays it.
+public struct Plan: Sendable, Hashable {
+    /// The plan format's version.
+    public static let formatVersion = 1
+
+    /// The graph's name.
+    public var graph: String
+    /// The solver that produced it.
+    public var solver: String
+    /// The memory budget it was made for, if any.
+    public var budgetBytes: Int?
+    /// The steps, in order.
+    public var steps: [PlanStep]
+    /// The solver's report.
+    public var summary: PlanSummary?
+
+    public init(graph: String, solver: String, budgetBytes: Int?, steps: [PlanStep], summary: PlanSummary? = nil) {
+        self.graph = graph
+        self.solver = solver
+        self.budgetBytes = budgetBytes
+        self.steps = steps
+        self.summary = summary
+    }
+}

@@ -1,0 +1,34 @@
+import Graph
+
+/// Why a plan is invalid or cannot be made.
+public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A step breaks the replay rules; `step` is its 0-based index in `steps`.
+    case invalidStep(step: Int, description: String, reason: String)
+    /// The plan ends without satisfying the end conditions.
+    case incomplete(reason: String)
+    /// The plan's peak is above the budget.
+    case overBudget(peakBytes: Int, budgetBytes: Int, step: Int)
+    /// No plan fits the budget; `minimumBytes` is the smallest budget known to be feasible.
+    case infeasibleBudget(budgetBytes: Int, minimumBytes: Int, solver: String)
+    /// Layer costs cannot be put in one unit.
+    case costUnavailable(reason: String)
+    /// A planning request is malformed (unknown solver, bad budget, ...).
+    case invalidRequest(String)
+
+    public var description: String {
+        switch self {
+        case .invalidStep(let step, let description, let reason):
+            return "steps[\(step)] (\(description)): \(reason)"
+        case .incomplete(let reason):
+            return "plan incomplete: \(reason)"
+        case .overBudget(let peak, let budget, let step):
+            return "steps[\(step)]: resident memory \(Units.bytes(peak)) (\(peak) B) exceeds the budget \(Units.bytes(budget)) (\(budget) B)"
+        case .infeasibleBudget(let budget, let minimum, let solver):
+            return "no plan fits \(Units.bytes(budget)) (\(budget) B) with solver \(solver); the smallest feasible budget found is \(Units.bytes(minimum)) (\(minimum) B)"
+        case .costUnavailable(let reason):
+            return "cannot price layers: \(reason)"
+        case .invalidRequest(let reason):
+            return reason
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import Graph
+
+/// Runs a graph's layers in topological order, freeing tensors as a policy allows and
+/// recomputing freed forward tensors on demand, and records the steps.
+///
+/// Two policies cover the baselines:
+/// - *checkpoints*: a forward tensor that is not kept is freed once no later forward layer
+///   reads it; when a later (backward) layer needs it, its producer runs again, recursively from
+///   the nearest resident ancestors, and the recomputed tensors stay until their last reader
+///   (so a segment between checkpoints is recomputed once, as in Chen et al. 2016);
+/// - *eviction under a budget* (DTR, Kirisame et al. 2021): everything is kept until memory would
+///   exceed the budget, then the resident forward tensor with the least
+///   cost / (bytes · staleness) is evicted, to be recomputed when needed.
+///
+/// Every tensor is also freed after its last reader; graph outputs and parameters never are. A
+/// kept tensor (checkpoint, input) is held longer: as long as a tensor that could be recomputed
+/// from it without passing another kept tensor may still be read, because it is the source of
+/// that recomputation.
+struct ScheduleBuilder {
+    let graph: ComputeGraph
+    let costs: LayerCosts
+    /// Forward tensors to keep from their producer to their last reader.
+    let keep: [Bool]
+    /// When set, evict to stay within it.
+    let budget: Int?
+
+    private(set) var steps: [ResolvedStep] = []
+    private var resident: [Bool]
+    private var residentList: [TensorID] = []
+    private var bytes = 0
+    private var pinned: [Int]
+    private var recomputed: [Bool]
+    private var lastAccess: [Int]
+    private var clock = 0
+    private var position = 0
+    private let lastUse: [Int]
+    private let lastForwardUse: [Int]
+    private let isOutput: [Bool]
+
+    enum Failure: Error {
+        /// Eviction cannot make room: everything resident is pinned or not recomputable.
+        case cannotFit(step: Int, needed: Int)
+        /// A tensor needed again has no forward producer to recompute it.
+        case notRecomputable(TensorID)
+    }
+
+    init(graph: ComputeGraph, costs: LayerCosts, keep: [Bool], budget: Int? = nil) {
+        self.graph = graph
+        self.costs = costs
+        self.keep = keep
+        self.budget = budget
+        let nT = graph.tensors.count
+        resident = [Bool](repeating: false, count: nT)
+        pinned = [Int](repeating: 0, count: nT)
+        recomputed = [Bool](repeating: false, count: nT)
+        lastAccess = [Int](repeating: 0, count: nT)
+        var isOutput = [Bool](repeating: false, count: nT)
+        for t in graph.outputs { isOutput[t] = true }
+        self.isOutput = isOutput
+        var lastUse = [Int](repeating: -1, count: nT)
+        var lastForwardUse = [Int](repeating: -1, count: nT)
+        for t in 0..<nT {
+            lastUse[t] = graph.consumers[t].last ?? -1
+            lastForwardUse[t] = graph.consumers[t].last(where: { graph.layers[$0].phase == .forward }) ?? (graph.producer[t] ?? -1)
+            if isOutput[t] || graph.tensors[t].kind == .parameter { lastUse[t] = Int.max }
+        }
+        // Hold recomputation sources while anything recomputable from them may still be read:
+        // the kept tensors; under eviction any forward tensor may be recomputed, so the sources
+        // are the tensors no forward layer writes (inputs).
+        let source: [Bool] = budget == nil ? keep : graph.tensors.indices.map { t in
+            graph.producer[t].map { graph.layers[$0].phase != .forward } ?? true
+        }
+        var reach = lastUse
+        for l in graph.layers.indices.reversed() where graph.layers[l].phase == .forward {
+            var downstream = -1
+            for o in graph.layerOutputs[l] where !source[o] { downstream = max(downstream, reach[o]) }
+            guard downstream >= 0 else { continue }
+            for i in graph.layerInputs[l] { reach[i] = max(reach[i], downstream) }
+        }
+        for t in 0..<nT where source[t] { lastUse[t] = reach[t] }
+        self.lastUse = lastUse
+        self.lastForwardUse = lastForwardUse
+        for (t, tensor) in graph.tensors.enumerated() where tensor.kind == .input || tensor.kind == .parameter {
+            resident[t] = true
+            bytes += tensor.bytes
+            if tensor.kind == .input { residentList.append(t) }
+        }
+    }
+
+    /// Builds the whole schedule.
+    mutating func run() throws(Failure) -> [ResolvedStep] {
+        position = -1  // before the first layer: drop inputs nobody reads
+        freeDead()
+        for l in graph.layers.indices {
+            position = l
+            try run(layer: l)
+            freeDead()
+        }
+        position = graph.layers.count
+        for t in graph.outputs { try ensure(t) }
+        return steps
+    }
+
+    private mutating func run(layer l: LayerID) throws(Failure) {
+        for t in graph.layerInputs[l] { pinned[t] += 1 }
+        defer { for t in graph.layerInputs[l] { pinned[t] -= 1 } }
+        for t in graph.layerInputs[l] { try ensure(t) }
+        try compute(l)
+    }
+
+    /// Makes a tensor resident, recomputing its producer (and, recursively, whatever that needs).
+    private mutating func ensure(_ t: TensorID) throws(Failure) {
+        if resident[t] {
+            clock += 1
+            lastAccess[t] = clock
+            return
+        }
+        guard let p = graph.producer[t], graph.layers[p].phase == .forward else { throw .notRecomputable(t) }
+        for i in graph.layerInputs[p] { pinned[i] += 1 }
+        defer { for i in graph.layerInputs[p] { pinned[i] -= 1 } }
+        for i in graph.layerInputs[p] { try ensure(i) }
+        // A layer runs only when none of its outputs is resident.
+        for o in graph.layerOutputs[p] where resident[o] { free(o) }
+        try compute(p)
+        for o in graph.layerOutputs[p] { recomputed[o] = true }
+        // Inputs that were only needed for this recomputation can go now.
+        freeDead()
+    }
+
+    private mutating func compute(_ l: LayerID) throws(Failure) {
+        let need = graph.layerOutputs[l].reduce(0) { $0 + graph.tensors[$1].bytes }
+        if let budget, bytes + need > budget {
+            for o in graph.layerOutputs[l] { pinned[o] += 1 }
+            defer { for o in graph.layerOutputs[l] { pinned[o] -= 1 } }
+            try evict(toFit: need, budget: budget)
+        }
+        steps.append(.compute(l))
+        clock += 1
+        for o in graph.layerOutputs[l] {
+            resident[o] = true
+            residentList.append(o)
+            bytes += graph.tensors[o].bytes
+            lastAccess[o] = clock
+        }
+    }
+
+    private mutating func free(_ t: TensorID) {
+        resident[t] = false
+        bytes -= graph.tensors[t].bytes
+        steps.append(.free(t))
+    }
+
+    /// Frees every unpinned resident tensor that no later layer reads, and every forward tensor
+    /// that is not kept once the forward layers that read it are done.
+    private mutating func freeDead() {
+        var kept: [TensorID] = []
+        kept.reserveCapacity(residentList.count)
+        for t in residentList where resident[t] {
+            if pinned[t] == 0 && !isOutput[t] && isDead(t) {
+                free(t)
+            } else {
+                kept.append(t)
+            }
+        }
+        residentList = kept
+    }
+
+    private func isDead(_ t: TensorID) -> Bool {
+        if lastUse[t] <= position { return true }
+        guard let p = graph.producer[t], graph.layers[p].phase == .forward else { return false }
+        return !keep[t] && !recomputed[t] && lastForwardUse[t] <= position
+    }
+
+    /// DTR's heuristic: evict the resident recomputable tensor with the least
+    /// cost / (bytes · staleness) until `need` more bytes fit.
+    private mutating func evict(toFit need: Int, budget: Int) throws(Failure) {
+        while bytes + need > budget {
+            var best: TensorID?
+            var bestScore = Double.infinity
+            for t in residentList where resident[t] && pinned[t] == 0 {
+                guard let p = graph.producer[t], graph.layers[p].phase == .forward else { continue }
+                let staleness = Double(clock - lastAccess[t] + 1)
+                let score = (costs.perLayer[p] + 1e-12) / (Double(graph.tensors[t].bytes) * staleness)
+                if score < bestScore { bestScore = score; best = t }
+            }
+            guard let victim = best else { throw .cannotFit(step: steps.count, needed: bytes + need) }
+            free(victim)
+            recomputed[victim] = false
+        }
+        residentList = residentList.filter { resident[$0] }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Graph
+import Planner
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Choose which activations to keep and which to recompute within a memory budget.",
+        discussion: """
+        The plan is replayed by the simulator before it is written. Budgets: bytes with a unit
+        (6GiB, 512MiB, 1.5GB) or a share of the checkpoint-all peak (40%).
+
+        Examples:
+          plan-cli plan fixtures/models/vgg16.json --training --budget 60% -o vgg16-plan.json
+          plan-cli plan checkmate_vgg16.json --budget 8GiB --solver chen-greedy
+        """
+    )
+
+    @OptionGroup var graphOptions: GraphOptions
+
+    @Option(help: "Memory budget: bytes with a unit (6GiB) or a percentage of the checkpoint-all peak (40%).")
+    var budget: String
+
+    @Option(help: "Solver: \(CheckpointSolver.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var solver: CheckpointSolver = .bestBaseline
+
+    @Option(help: "Price layers in seconds on this hardware (roofline or measured time) instead of FLOPs or the graph's times.")
+    var hardware: String?
+
+    @Option(name: .shortAndLong, help: "Write the plan (docs/plan-format.md) to this file.")
+    var output: String?
+
+    func run() throws {
+        var stopwatch = Stopwatch(enabled: false)
+        let graph = try graphOptions.load(stopwatch: &stopwatch)
+        guard let parsed = MemoryBudget(budget) else {
+            throw ValidationError("--budget '\(budget)' is neither a byte count (6GiB, 512MiB, 123456) nor a percentage (40%)")
+        }
+        let hw = try hardware.map { path throws(GraphError) in try Hardware.load(contentsOf: path) }
+        let costs = try LayerCosts.make(for: graph, hardware: hw)
+        let reference = try Baselines.checkpointAll(graph, costs: costs)
+        let bytes = parsed.resolve(checkpointAllPeak: reference.simulation.peakBytes)
+        let result = try CheckpointPlanner.plan(graph, costs: costs, budget: bytes, solver: solver)
+        print(PlanReport.text(result, graph: graph, costs: costs, reference: reference.simulation))
+        if let output {
+            try PlanReport.write(result.plan.json().serialized(pretty: true) + "\n", to: output)
+            print("plan written to \(output)")
+        }
+    }
+}
+
+extension CheckpointSolver: ExpressibleByArgument {}
+
+/// Terminal text for plans and simulations.
+enum PlanReport {
+    static func text(_ s: PlannedSchedule, graph: ComputeGraph, costs: LayerCosts, reference: SimulationResult) -> String {
+        let sim = s.simulation
+        let unit = costs.unit == .flops ? "FLOP" : costs.unit == .seconds ? "s" : "time units"
+        var lines: [(String, String)] = [
+            ("graph", "\(graph.name) (\(graph.layers.count) layers)"),
+            ("solver", s.plan.solver + (s.plan.summary.map { ", \($0.status)" } ?? "")),
+        ]
+        if let b = s.plan.budgetBytes { lines.append(("budget", "\(Units.bytes(b)) (\(b) B)")) }
+        lines.append(("peak", "\(Units.bytes(sim.peakBytes)) (\(sim.peakBytes) B), \(Units.fixed(100 * Double(sim.peakBytes) / Double(max(1, reference.peakBytes)), decimals: 1))% of checkpoint-all"))
+        lines.append(("compute", "\(cost(sim.computeCost, unit)), overhead \(Units.fixed(sim.computeCost / max(reference.computeCost, 1e-300), decimals: 3))x checkpoint-all"))
+        lines.append(("recompute", cost(sim.recomputeCost, unit)))
+        let again = graph.layers.indices.filter { sim.runs[$0] > 1 }
+        let names = again.prefix(8).map { "\(graph.layers[$0].name)" + (sim.runs[$0] > 2 ? " (\(sim.runs[$0] - 1)x)" : "") }
+        lines.append(("recomputed layers", again.isEmpty ? "none" : "\(again.count): " + names.joined(separator: ", ") + (again.count > 8 ? ", ..." : "")))
+        if let summary = s.plan.summary {
+            if let lb = summary.lowerBound { lines.append(("lower bound", cost(lb, unit) + (summary.gap.map { ", gap \(Units.fixed($0 * 100, decimals: 2))%" } ?? ""))) }
+            lines.append(("solve time", Units.seconds(summary.solveSeconds)))
+        }
+        lines.append(("steps", "\(s.plan.steps.count)"))
+        let width = lines.map(\.0.count).max() ?? 0
+        return lines.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 }.joined(separator: "\n")
+    }
+
+    static func cost(_ c: Double, _ unit: String) -> String {
+        switch unit {
+        case "s": Units.seconds(c)
+        case "FLOP": Units.count(c) + "FLOP"
+        default: "\(Units.significant(c)) \(unit)"
+        }
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Memory over the steps as one line of block characters.
+    static func sparkline(_ values: [Int], width: Int = 72) -> String {
+        guard let maxValue = values.max(), maxValue > 0, !values.isEmpty else { return "" }
+        let blocks = Array("▁▂▃▄▅▆▇█")
+        let buckets = min(width, values.count)
+        var out = ""
+        for b in 0..<buckets {
+            let lo = b * values.count / buckets, hi = max(lo + 1, (b + 1) * values.count / buckets)
+            let v = values[lo..<hi].max()!
+            out.append(blocks[min(blocks.count - 1, v * blocks.count / (maxValue + 1))])
+        }
+        return out
+    }
+}

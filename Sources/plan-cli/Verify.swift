@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Graph
+import Planner
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay a plan under the plan rules: reject it at its first broken step, or measure it.",
+        discussion: """
+        Examples:
+          plan-cli verify fixtures/models/vgg16.json --training vgg16-plan.json
+          plan-cli verify fixtures/models/vgg16.json --training vgg16-plan.json --budget 2GiB --svg memory.svg
+        """
+    )
+
+    @OptionGroup var graphOptions: GraphOptions
+
+    @Argument(help: "The plan file (docs/plan-format.md).")
+    var plan: String
+
+    @Option(help: "Also check that memory never exceeds this budget (bytes with a unit, or a percentage of the checkpoint-all peak).")
+    var budget: String?
+
+    @Option(help: "Price layers in seconds on this hardware.")
+    var hardware: String?
+
+    @Option(help: "Write a chart of memory over the steps as SVG.")
+    var svg: String?
+
+    func run() throws {
+        var stopwatch = Stopwatch(enabled: false)
+        let graph = try graphOptions.load(stopwatch: &stopwatch)
+        let plan = try Plan.load(contentsOf: self.plan)
+        let hw = try hardware.map { path throws(GraphError) in try Hardware.load(contentsOf: path) }
+        let costs = try LayerCosts.make(for: graph, hardware: hw)
+        let reference = try Baselines.checkpointAll(graph, costs: costs)
+        var bytes: Int?
+        if let budget {
+            guard let parsed = MemoryBudget(budget) else { throw ValidationError("--budget '\(budget)' is not a byte count or a percentage") }
+            bytes = parsed.resolve(checkpointAllPeak: reference.simulation.peakBytes)
+        }
+        if !plan.graph.isEmpty && plan.graph != graph.name {
+            FileHandle.standardError.write(Data("warning: the plan was made for graph '\(plan.graph)', not '\(graph.name)'\n".utf8))
+        }
+        let sim = try PlanSimulator.replay(plan, on: graph, costs: costs, budget: bytes)
+        print("valid plan: \(plan.steps.count) steps")
+        print(PlanReport.text(PlannedSchedule(plan: plan, simulation: sim), graph: graph, costs: costs, reference: reference.simulation))
+        print("memory:     " + PlanReport.sparkline(sim.bytesAfterStep) + "  (max \(Units.bytes(sim.peakBytes)))")
+        if let svg {
+            try PlanReport.write(MemoryChart.svg(steps: sim.bytesAfterStep, budget: bytes, title: "\(graph.name): \(plan.solver)"), to: svg)
+            print("chart written to \(svg)")
+        }
+    }
+}
