@@ -1,74 +1,29 @@
 import Graph
 
 extension ComputeGraph {
-    /// The forward layers whose removal disconnects the forward part of the graph from its inputs
-    /// or its ends: articulation points of the undirected data-dependency graph of the forward
-    /// layers, with a virtual source joined to every layer that reads a graph input and a virtual
-    /// sink joined to every layer whose outputs no forward layer reads. In topological order.
+    /// The forward layers that separate the forward graph: taking the forward layers in
+    /// topological order, a layer is one when no forward data dependency jumps over it (every
+    /// tensor written by an earlier forward layer is last read by a forward layer no later than
+    /// it). Graph inputs and parameters do not count: they are resident anyway.
     ///
-    /// In a chain every inner layer is one; in a residual network they are the layers between
-    /// blocks. Checkpointing at them is Checkmate's generalization of Chen et al.'s segment
-    /// strategies to non-linear graphs (Jain et al. 2020, appendix).
-    /// - Complexity: O(L + E), iterative (no recursion depth limit).
+    /// In a chain every layer is one; in a residual network they are the layers at block
+    /// boundaries, where the skip connection rejoins. Checkpointing at them is Checkmate's
+    /// articulation-point generalization of Chen et al.'s segment strategies to non-linear
+    /// graphs (Jain et al. 2020, appendix): a segment between two of them can be recomputed from
+    /// the first one alone.
+    /// - Complexity: O(L + E).
     public func forwardArticulationPoints() -> [LayerID] {
         let forward = layers.indices.filter { layers[$0].phase == .forward }
-        guard forward.count > 2 else { return [] }
-        var isForward = [Bool](repeating: false, count: layers.count)
-        for l in forward { isForward[l] = true }
-        // Nodes 0..<L are layers; L is the virtual source, L + 1 the virtual sink.
-        let source = layers.count, sink = layers.count + 1
-        var adjacency = [[Int]](repeating: [], count: layers.count + 2)
-        var feedsForward = [Bool](repeating: false, count: layers.count)
-        for l in forward {
-            for t in layerInputs[l] {
-                if let p = producer[t], isForward[p], p != l {
-                    adjacency[l].append(p)
-                    adjacency[p].append(l)
-                    feedsForward[p] = true
-                } else if producer[t] == nil && tensors[t].kind == .input {
-                    adjacency[l].append(source)
-                    adjacency[source].append(l)
-                }
+        var rank = [Int](repeating: -1, count: layers.count)
+        for (r, l) in forward.enumerated() { rank[l] = r }
+        var result: [LayerID] = []
+        var reach = -1  // the furthest forward rank read by a tensor written before the current layer
+        for (r, l) in forward.enumerated() {
+            if reach <= r { result.append(l) }
+            for t in layerOutputs[l] {
+                for c in consumers[t] where rank[c] >= 0 { reach = max(reach, rank[c]) }
             }
         }
-        for l in forward where !feedsForward[l] {
-            adjacency[l].append(sink)
-            adjacency[sink].append(l)
-        }
-        let nodes = layers.count + 2
-        var discovery = [Int](repeating: -1, count: nodes)
-        var low = [Int](repeating: 0, count: nodes)
-        var parent = [Int](repeating: -1, count: nodes)
-        var isCut = [Bool](repeating: false, count: nodes)
-        var time = 0
-        for root in [source] + forward where discovery[root] < 0 {
-            var rootChildren = 0
-            var stack: [(node: Int, next: Int)] = [(root, 0)]
-            discovery[root] = time; low[root] = time; time += 1
-            while !stack.isEmpty {
-                let (v, i) = stack[stack.count - 1]
-                if i < adjacency[v].count {
-                    stack[stack.count - 1].next += 1
-                    let w = adjacency[v][i]
-                    if discovery[w] < 0 {
-                        parent[w] = v
-                        if v == root { rootChildren += 1 }
-                        discovery[w] = time; low[w] = time; time += 1
-                        stack.append((w, 0))
-                    } else if w != parent[v] {
-                        low[v] = min(low[v], discovery[w])
-                    }
-                } else {
-                    stack.removeLast()
-                    let p = parent[v]
-                    if p >= 0 {
-                        low[p] = min(low[p], low[v])
-                        if p != root && low[v] >= discovery[p] { isCut[p] = true }
-                    }
-                }
-            }
-            if rootChildren > 1 { isCut[root] = true }
-        }
-        return forward.filter { isCut[$0] }
+        return result
     }
 }

@@ -102,3 +102,48 @@ struct PlanCLITests {
         #expect(conflicting.stderr.contains("--inference cannot be combined"))
     }
 }
+
+@Suite("plan-cli plan and verify end to end")
+struct PlanVerifyCLITests {
+    @Test func planWritesAPlanThatVerifyAccepts() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plan-cli-plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = dir.appendingPathComponent("plan.json").path
+        let svg = dir.appendingPathComponent("memory.svg").path
+        let r = try PlanCLITests.run(["plan", "fixtures/models/resnet50.json", "--training", "--batch", "4", "--budget", "85%", "--solver", "chen-greedy", "-o", plan])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("solver:") && r.stdout.contains("overhead"))
+        let v = try PlanCLITests.run(["verify", "fixtures/models/resnet50.json", "--training", "--batch", "4", plan, "--budget", "85%", "--svg", svg])
+        #expect(v.status == 0, "\(v.stderr)")
+        #expect(v.stdout.contains("valid plan"))
+        #expect(try String(contentsOfFile: svg, encoding: .utf8).hasPrefix("<svg"))
+        // The same plan against a smaller budget is rejected with the step that breaks it.
+        let tight = try PlanCLITests.run(["verify", "fixtures/models/resnet50.json", "--training", "--batch", "4", plan, "--budget", "10%"])
+        #expect(tight.status != 0)
+        #expect(tight.stderr.contains("exceeds the budget"))
+    }
+
+    @Test func infeasibleBudgetSaysWhatIsFeasible() throws {
+        let r = try PlanCLITests.run(["plan", "fixtures/models/vgg16.json", "--training", "--batch", "2", "--budget", "1MiB", "--solver", "checkpoint-all"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("no plan fits 1.00 MiB") && r.stderr.contains("smallest feasible budget found is"))
+    }
+
+    @Test func badBudgetIsAClearError() throws {
+        let r = try PlanCLITests.run(["plan", "fixtures/models/vgg16.json", "--training", "--budget", "lots"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--budget 'lots' is neither a byte count"))
+    }
+
+    @Test func aBrokenPlanIsRejectedAtItsFirstBadStep() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plan-cli-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = dir.appendingPathComponent("bad.json")
+        try #"{"version": 1, "steps": [{"compute": "features.0"}, {"compute": "features.2"}]}"#.write(to: plan, atomically: true, encoding: .utf8)
+        let r = try PlanCLITests.run(["verify", "fixtures/models/vgg16.json", plan.path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("steps[1] (compute features.2): input 'features.1' is not resident (compute 'features.1' first)"))
+    }
+}
