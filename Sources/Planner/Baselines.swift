@@ -71,8 +71,30 @@ public enum Baselines {
     /// held while a recomputation may still need them.
     /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when eviction
     ///   cannot make room.
+    /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` with the
+    ///   smallest budget DTR fits (found by bisection) when it cannot fit this one.
     public static func dtr(_ graph: ComputeGraph, costs: LayerCosts, budget: Int) throws(PlanError) -> PlannedSchedule {
-        try schedule(graph, costs: costs, keep: [Bool](repeating: true, count: graph.tensors.count), solver: "dtr", budget: budget)
+        let keep = [Bool](repeating: true, count: graph.tensors.count)
+        do {
+            return try schedule(graph, costs: costs, keep: keep, solver: "dtr", budget: budget)
+        } catch {
+            guard case .infeasibleBudget = error else { throw error }
+            // Bisect for the smallest budget DTR fits: a feasible plan's peak is an honest minimum.
+            // With the keep-everything peak plus the inputs (which DTR holds) it never evicts.
+            let inputs = graph.tensors.filter { $0.kind == .input }.reduce(0) { $0 + $1.bytes }
+            let ceiling = try schedule(graph, costs: costs, keep: keep, solver: "dtr", budget: nil).simulation.peakBytes + inputs
+            var hi = try schedule(graph, costs: costs, keep: keep, solver: "dtr", budget: ceiling).simulation.peakBytes
+            var lo = budget
+            for _ in 0..<40 where hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2
+                if let s = try? schedule(graph, costs: costs, keep: keep, solver: "dtr", budget: mid) {
+                    hi = min(mid, s.simulation.peakBytes)
+                } else {
+                    lo = mid
+                }
+            }
+            throw .infeasibleBudget(budgetBytes: budget, minimumBytes: hi, solver: "dtr")
+        }
     }
 
     // MARK: - Shared pieces

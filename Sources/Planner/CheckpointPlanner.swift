@@ -2,6 +2,8 @@ import Graph
 
 /// The checkpointing solvers by name, and the one entry point that runs them.
 public enum CheckpointSolver: String, Sendable, CaseIterable {
+    /// The optimal plan from the MILP (``CheckpointMILP``), solved by GLPK from the best baseline.
+    case ilp = "ilp"
     case checkpointAll = "checkpoint-all"
     case chenSqrtN = "chen-sqrtn"
     case chenGreedy = "chen-greedy"
@@ -19,10 +21,13 @@ public enum CheckpointPlanner {
     ///
     /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when the
     ///   solver's plan does not fit, with the smallest peak it can reach.
-    public static func plan(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, solver: CheckpointSolver) throws(PlanError) -> PlannedSchedule {
+    public static func plan(
+        _ graph: ComputeGraph, costs: LayerCosts, budget: Int, solver: CheckpointSolver, options: ILPOptions = ILPOptions()
+    ) throws(PlanError) -> PlannedSchedule {
         let start = ContinuousClock.now
         var result: PlannedSchedule
         switch solver {
+        case .ilp: return try optimal(graph, costs: costs, budget: budget, options: options)
         case .checkpointAll: result = try Baselines.checkpointAll(graph, costs: costs)
         case .chenSqrtN: result = try Baselines.chenSqrtN(graph, costs: costs)
         case .chenGreedy: result = try Baselines.chenGreedy(graph, costs: costs, budget: budget)
@@ -52,6 +57,118 @@ public enum CheckpointPlanner {
             recomputeCost: result.simulation.recomputeCost, objective: result.simulation.computeCost,
             status: "heuristic", solveSeconds: seconds)
         return result
+    }
+}
+
+/// Limits and backend for the MILP.
+public struct ILPOptions: Sendable {
+    /// Seconds for the whole solve; the best plan found is returned with its proven bound.
+    public var timeLimit: Double?
+    /// Stop once the relative gap is at most this.
+    public var relativeGap: Double
+    /// The backend.
+    public var solver: any MILPSolver
+    /// Progress reports during branch and bound.
+    public var progress: (@Sendable (SolverProgress) -> Void)?
+
+    public init(timeLimit: Double? = 60, relativeGap: Double = 1e-4, solver: any MILPSolver = GLPKSolver(),
+                progress: (@Sendable (SolverProgress) -> Void)? = nil) {
+        self.timeLimit = timeLimit
+        self.relativeGap = relativeGap
+        self.solver = solver
+        self.progress = progress
+    }
+}
+
+extension CheckpointPlanner {
+    /// Solves the MILP from the best baseline's plan, returns the optimal (or, on a time limit,
+    /// the best found) plan with its proven lower bound; the plan is replayed by the simulator.
+    static func optimal(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, options: ILPOptions) throws(PlanError) -> PlannedSchedule {
+        let start = ContinuousClock.now
+        let milp = CheckpointMILP(graph: graph, costs: costs, budget: budget)
+        // The best baseline within the budget, as incumbent and as fallback.
+        var baseline: PlannedSchedule?
+        do {
+            baseline = try plan(graph, costs: costs, budget: budget, solver: .bestBaseline)
+        } catch {
+            if case .infeasibleBudget = error {} else { throw error }
+        }
+        var incumbent: [Double]?
+        if let baseline {
+            var steps: [ResolvedStep] = []
+            for step in baseline.plan.steps {
+                switch step {
+                case .compute(let name): steps.append(.compute(graph.layerID(named: name)!))
+                case .free(let name): steps.append(.free(graph.tensorID(named: name)!))
+                }
+            }
+            incumbent = milp.assignment(from: steps)
+        }
+        let remaining = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
+        let solution: MILPSolution
+        do {
+            solution = try options.solver.solve(milp.model, options: SolverOptions(
+                timeLimit: remaining, relativeGap: options.relativeGap, incumbent: incumbent, progress: options.progress))
+        } catch {
+            throw .invalidRequest("MILP solver \(options.solver.name) failed: \(error)")
+        }
+        let lowerBound = solution.bound.map { milp.cost(fromObjective: $0) }
+        switch solution.status {
+        case .optimal, .feasible:
+            let steps = milp.steps(from: solution.values)
+            let simulation = try PlanSimulator.replay(steps, on: graph, costs: costs, budget: budget)
+            var chosen = PlannedSchedule(plan: Plan(graph: graph.name, solver: "ilp", budgetBytes: budget, steps: steps.map { step in
+                switch step {
+                case .compute(let l): .compute(graph.layers[l].name)
+                case .free(let t): .free(graph.tensors[t].name)
+                }
+            }), simulation: simulation)
+            var status = solution.status == .optimal ? "optimal" : "feasible"
+            if let baseline, baseline.simulation.computeCost < simulation.computeCost {
+                chosen = baseline  // the solver stopped before reaching the baseline's cost
+                chosen.plan.solver = "ilp (incumbent: \(baseline.plan.solver))"
+                status = "feasible"
+            }
+            let cost = chosen.simulation.computeCost
+            let bound = lowerBound.map { min($0, cost) }
+            chosen.plan.summary = PlanSummary(
+                peakBytes: chosen.simulation.peakBytes, computeCost: cost, recomputeCost: chosen.simulation.recomputeCost,
+                objective: cost, lowerBound: bound, gap: bound.map { (cost - $0) / max(abs(cost), 1e-300) },
+                status: status, solveSeconds: (ContinuousClock.now - start).seconds)
+            return chosen
+        case .infeasible:
+            throw .infeasibleBudget(budgetBytes: budget, minimumBytes: minimumFeasibleBudget(graph, costs: costs, options: options, start: start),
+                                    solver: "ilp")
+        case .unbounded:
+            throw .invalidRequest("the checkpointing MILP is unbounded, which cannot happen for a valid graph; please report it")
+        case .noSolutionFound:
+            guard var fallback = baseline else {
+                throw .invalidRequest("ilp: no plan found within the time limit (\(Units.seconds(options.timeLimit ?? 0))) and no baseline fits \(Units.bytes(budget)); raise --time-limit or the budget")
+            }
+            fallback.plan.solver = "ilp (incumbent: \(fallback.plan.solver))"
+            let cost = fallback.simulation.computeCost
+            fallback.plan.summary = PlanSummary(
+                peakBytes: fallback.simulation.peakBytes, computeCost: cost, recomputeCost: fallback.simulation.recomputeCost,
+                objective: cost, lowerBound: lowerBound, gap: lowerBound.map { (cost - $0) / max(abs(cost), 1e-300) },
+                status: "feasible", solveSeconds: (ContinuousClock.now - start).seconds)
+            return fallback
+        }
+    }
+
+    /// The smallest budget any plan fits, from the peak-minimizing MILP when it is solved in
+    /// time; otherwise the lowest peak a baseline reaches (an upper bound on it).
+    static func minimumFeasibleBudget(_ graph: ComputeGraph, costs: LayerCosts, options: ILPOptions, start: ContinuousClock.Instant) -> Int {
+        let reference = (try? Baselines.checkpointAll(graph, costs: costs).simulation.peakBytes) ?? 1
+        var best = reference
+        if let dtrFloor = try? Baselines.chenGreedy(graph, costs: costs, budget: nil) { best = min(best, dtrFloor.simulation.peakBytes) }
+        let milp = CheckpointMILP(graph: graph, costs: costs, budget: reference, minimizePeak: true)
+        let remaining = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
+        if let s = try? options.solver.solve(milp.model, options: SolverOptions(timeLimit: remaining, relativeGap: 1e-6)),
+           s.status == .optimal || s.status == .feasible {
+            let steps = milp.steps(from: s.values)
+            if let sim = try? PlanSimulator.replay(steps, on: graph, costs: costs, budget: nil) { best = min(best, sim.peakBytes) }
+        }
+        return best
     }
 }
 

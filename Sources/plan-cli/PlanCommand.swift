@@ -23,7 +23,13 @@ struct PlanCommand: ParsableCommand {
     var budget: String
 
     @Option(help: "Solver: \(CheckpointSolver.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var solver: CheckpointSolver = .bestBaseline
+    var solver: CheckpointSolver = .ilp
+
+    @Option(help: "Seconds for the ilp solver; it returns the best plan found with its proven bound and gap.")
+    var timeLimit: Double = 60
+
+    @Flag(help: "Report the ilp solver's progress (bound, elapsed) on standard error even when it is not a terminal.")
+    var progress = false
 
     @Option(help: "Price layers in seconds on this hardware (roofline or measured time) instead of FLOPs or the graph's times.")
     var hardware: String?
@@ -41,7 +47,10 @@ struct PlanCommand: ParsableCommand {
         let costs = try LayerCosts.make(for: graph, hardware: hw)
         let reference = try Baselines.checkpointAll(graph, costs: costs)
         let bytes = parsed.resolve(checkpointAllPeak: reference.simulation.peakBytes)
-        let result = try CheckpointPlanner.plan(graph, costs: costs, budget: bytes, solver: solver)
+        guard timeLimit > 0 else { throw ValidationError("--time-limit must be positive, got \(timeLimit)") }
+        let report = progress || isatty(STDERR_FILENO) != 0
+        let options = ILPOptions(timeLimit: timeLimit, progress: report ? ProgressPrinter.report : nil)
+        let result = try CheckpointPlanner.plan(graph, costs: costs, budget: bytes, solver: solver, options: options)
         print(PlanReport.text(result, graph: graph, costs: costs, reference: reference.simulation))
         if let output {
             try PlanReport.write(result.plan.json().serialized(pretty: true) + "\n", to: output)
@@ -51,6 +60,18 @@ struct PlanCommand: ParsableCommand {
 }
 
 extension CheckpointSolver: ExpressibleByArgument {}
+
+/// Prints solver progress to standard error, at most twice a second.
+enum ProgressPrinter {
+    nonisolated(unsafe) static var last = -1.0
+
+    @Sendable static func report(_ p: SolverProgress) {
+        guard p.seconds - last >= 0.5 else { return }
+        last = p.seconds
+        let bound = p.bound.map { "\($0)" } ?? "-"
+        FileHandle.standardError.write(Data("  [ilp] \(Units.fixed(p.seconds, decimals: 1)) s, bound \(bound)\n".utf8))
+    }
+}
 
 /// Terminal text for plans and simulations.
 enum PlanReport {
