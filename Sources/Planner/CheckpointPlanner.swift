@@ -160,7 +160,12 @@ extension CheckpointPlanner {
     static func minimumFeasibleBudget(_ graph: ComputeGraph, costs: LayerCosts, options: ILPOptions, start: ContinuousClock.Instant) -> Int {
         let reference = (try? Baselines.checkpointAll(graph, costs: costs).simulation.peakBytes) ?? 1
         var best = reference
-        if let dtrFloor = try? Baselines.chenGreedy(graph, costs: costs, budget: nil) { best = min(best, dtrFloor.simulation.peakBytes) }
+        if let greedy = try? Baselines.chenGreedy(graph, costs: costs, budget: nil) { best = min(best, greedy.simulation.peakBytes) }
+        do {
+            _ = try Baselines.dtr(graph, costs: costs, budget: 1)
+        } catch {
+            if case .infeasibleBudget(_, let minimum, _) = error { best = min(best, minimum) }
+        }
         let milp = CheckpointMILP(graph: graph, costs: costs, budget: reference, minimizePeak: true)
         let remaining = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
         if let s = try? options.solver.solve(milp.model, options: SolverOptions(timeLimit: remaining, relativeGap: 1e-6)),

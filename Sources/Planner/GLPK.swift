@@ -13,6 +13,7 @@ final class GLPKProblem {
     private(set) var columnCount: Int32 = 0
 
     init() {
+        _ = glp_term_out(GLP_OFF)  // scaling and basis construction print unless told not to
         problem = glp_create_prob()
     }
 
@@ -28,7 +29,8 @@ final class GLPKProblem {
             switch code {
             case GLP_OPT: self = .optimal
             case GLP_FEAS: self = .feasible
-            case GLP_NOFEAS, GLP_INFEAS: self = .infeasible
+            case GLP_NOFEAS: self = .infeasible  // proven: no feasible solution
+            case GLP_INFEAS: self = .undefined   // only the current basis is infeasible (stopped early)
             case GLP_UNBND: self = .unbounded
             default: self = .undefined
             }

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import Graph
+import Planner
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sweep budgets from the smallest feasible to the checkpoint-all peak: every solver, every plan verified.",
+        discussion: """
+        Prints a table of overhead (cost / checkpoint-all cost), peak and solve time per solver and
+        budget, and each baseline's cost over the ILP's (geometric mean, as Checkmate's Table 2).
+
+        Examples:
+          plan-cli bench checkmate_vgg16.json --budgets 8 --markdown bench.md --csv bench.csv --svg bench.svg
+          plan-cli bench fixtures/models/vgg16.json fixtures/models/resnet50.json --training --batch 8
+        """
+    )
+
+    @Argument(help: "Graph files.")
+    var graphs: [String]
+
+    @Flag(help: "Derive training graphs from forward-only graphs.")
+    var training = false
+
+    @Option(help: "Rescale the batch dimension to N.")
+    var batch: Int?
+
+    @Option(help: "Number of budgets in the sweep.")
+    var budgets: Int = 6
+
+    @Option(help: "Seconds per ilp solve.")
+    var timeLimit: Double = 60
+
+    @Option(help: "Comma-separated solvers (default: all).")
+    var solvers: String?
+
+    @Option(help: "Price layers in seconds on this hardware.")
+    var hardware: String?
+
+    @Option(help: "Also write the tables as markdown to this file.")
+    var markdown: String?
+
+    @Option(help: "Also write one CSV row per solver and budget to this file.")
+    var csv: String?
+
+    @Option(help: "Also write a chart of overhead against budget, one line per solver, as SVG (with several graphs: one file per graph, suffixed).")
+    var svg: String?
+
+    func run() throws {
+        let chosen: [CheckpointSolver]
+        if let solvers {
+            chosen = try solvers.split(separator: ",").map { name in
+                guard let s = CheckpointSolver(rawValue: String(name)) else {
+                    throw ValidationError("unknown solver '\(name)' (known: \(CheckpointSolver.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                return s
+            }
+        } else {
+            chosen = [.ilp] + CheckpointSolver.baselines
+        }
+        let hw = try hardware.map { path throws(GraphError) in try Hardware.load(contentsOf: path) }
+        var markdownText = ""
+        var csvText = "graph,solver,budget_bytes,feasible,peak_bytes,cost,overhead,recompute,status,gap,solve_seconds\n"
+        for (index, path) in graphs.enumerated() {
+            var graph = try ComputeGraph.load(contentsOf: path)
+            if let batch { graph = try graph.rescaled(batch: batch) }
+            if training { graph = try graph.training() }
+            let costs = try LayerCosts.make(for: graph, hardware: hw)
+            let bench = try CheckpointBenchmark(graph: graph, costs: costs, count: budgets, solvers: chosen,
+                                                options: ILPOptions(timeLimit: timeLimit))
+            let text = BenchReport.markdown(bench)
+            print(text)
+            markdownText += text + "\n"
+            csvText += BenchReport.csv(bench)
+            if let svg {
+                let file = graphs.count == 1 ? svg : svg.replacingOccurrences(of: ".svg", with: "-\(index).svg")
+                try PlanReport.write(BenchReport.svg(bench), to: file)
+            }
+        }
+        if let markdown { try PlanReport.write(markdownText, to: markdown) }
+        if let csv { try PlanReport.write(csvText, to: csv) }
+    }
+}
+
+enum BenchReport {
+    static func markdown(_ b: CheckpointBenchmark) -> String {
+        var out = "### \(b.graphName) (\(b.layerCount) layers)\n\n"
+        out += "checkpoint-all peak \(Units.bytes(b.checkpointAllPeak)); smallest feasible budget found \(Units.bytes(b.minimumBudget)) (\(Units.fixed(100 * Double(b.minimumBudget) / Double(b.checkpointAllPeak), decimals: 1))%).\n\n"
+        out += "Overhead (cost / checkpoint-all cost), `-` where the solver has no plan within the budget; ilp: solve time and gap.\n\n"
+        out += "| budget | " + b.solvers.map(\.rawValue).joined(separator: " | ") + " |\n"
+        out += "|---:|" + String(repeating: "---:|", count: b.solvers.count) + "\n"
+        for budget in b.budgets {
+            var row = "| \(Units.bytes(budget)) (\(Units.fixed(100 * Double(budget) / Double(b.checkpointAllPeak), decimals: 0))%) |"
+            for s in b.solvers {
+                guard let c = b.cell(s, budget), let p = c.plan, let o = c.overhead else { row += " - |"; continue }
+                var cell = " \(Units.fixed(o, decimals: 3))"
+                if s == .ilp {
+                    let gap = p.plan.summary?.gap.map { Units.fixed($0 * 100, decimals: 2) + "%" } ?? "?"
+                    cell += " (\(Units.seconds(c.seconds)), gap \(gap))"
+                }
+                row += cell + " |"
+            }
+            out += row + "\n"
+        }
+        if b.solvers.contains(.ilp) {
+            out += "\nCost relative to the ILP (geometric mean over budgets where both have a plan):\n\n| solver | ratio | budgets |\n|---|---:|---:|\n"
+            for s in b.solvers where s != .ilp {
+                if let r = b.costRatioToILP(s) { out += "| \(s.rawValue) | \(Units.fixed(r.ratio, decimals: 3)) | \(r.budgets) |\n" } else { out += "| \(s.rawValue) | - | 0 |\n" }
+            }
+        }
+        return out
+    }
+
+    static func csv(_ b: CheckpointBenchmark) -> String {
+        var out = ""
+        for c in b.cells {
+            let p = c.plan
+            let fields: [String] = [
+                b.graphName.contains(",") ? "\"\(b.graphName)\"" : b.graphName, c.solver.rawValue, "\(c.budgetBytes)", "\(p != nil)",
+                p.map { "\($0.simulation.peakBytes)" } ?? "", p.map { "\($0.simulation.computeCost)" } ?? "",
+                c.overhead.map { "\($0)" } ?? "", p.map { "\($0.simulation.recomputeCost)" } ?? "",
+                p?.plan.summary?.status ?? "infeasible", p?.plan.summary?.gap.map { "\($0)" } ?? "", "\(c.seconds)",
+            ]
+            out += fields.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    static func svg(_ b: CheckpointBenchmark) -> String {
+        let width = 760.0, height = 420.0, left = 70.0, right = 160.0, top = 40.0, bottom = 50.0
+        let overheads = b.cells.compactMap(\.overhead)
+        let maxO = max(1.05, overheads.max() ?? 1.1), minO = 1.0
+        let minB = Double(b.budgets.first ?? 0), maxB = Double(max(b.budgets.last ?? 1, (b.budgets.first ?? 0) + 1))
+        func x(_ v: Int) -> Double { left + (width - left - right) * (Double(v) - minB) / max(maxB - minB, 1) }
+        func y(_ o: Double) -> Double { top + (height - top - bottom) * (1 - (o - minO) / (maxO - minO)) }
+        let colors = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
+        var svg = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(left)" y="22">\(MemoryChart.escape(b.graphName)): overhead against budget</text>
+        <line x1="\(left)" y1="\(height - bottom)" x2="\(width - right)" y2="\(height - bottom)" stroke="black"/>
+        <line x1="\(left)" y1="\(top)" x2="\(left)" y2="\(height - bottom)" stroke="black"/>
+        <text x="\(left - 6)" y="\(y(maxO) + 4)" text-anchor="end">\(Units.fixed(maxO, decimals: 2))x</text>
+        <text x="\(left - 6)" y="\(y(minO) + 4)" text-anchor="end">1.00x</text>
+        <text x="\(left)" y="\(height - bottom + 18)">\(Units.bytes(Int(minB)))</text>
+        <text x="\(width - right)" y="\(height - bottom + 18)" text-anchor="end">\(Units.bytes(Int(maxB)))</text>
+        <text x="\((width - right + left) / 2)" y="\(height - 12)" text-anchor="middle">memory budget</text>
+
+        """
+        for (i, s) in b.solvers.enumerated() {
+            let color = colors[i % colors.count]
+            var points: [String] = []
+            for budget in b.budgets {
+                if let o = b.cell(s, budget)?.overhead { points.append("\(Units.fixed(x(budget), decimals: 1)),\(Units.fixed(y(o), decimals: 1))") }
+            }
+            if !points.isEmpty {
+                svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
+                for p in points {
+                    let xy = p.split(separator: ",")
+                    svg += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"3\" fill=\"\(color)\"/>\n"
+                }
+            }
+            svg += "<text x=\"\(width - right + 12)\" y=\"\(top + 18 * Double(i))\" fill=\"\(color)\">\(s.rawValue)</text>\n"
+        }
+        return svg + "</svg>\n"
+    }
+}
