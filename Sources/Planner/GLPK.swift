@@ -209,6 +209,9 @@ final class GLPKCallbackContext {
     var incumbentObjective: Double?
     let start = ContinuousClock.now
     var progress: (@Sendable (SolverProgress) -> Void)?
+    /// Seconds after which the search is stopped from the callback: GLPK checks its own limit only
+    /// between nodes, so a long root (cut generation) can overrun it.
+    var deadline: Double?
 
     func elapsed() -> Double {
         let d = ContinuousClock.now - start
@@ -224,7 +227,11 @@ private let glpkCallback: @convention(c) (OpaquePointer?, UnsafeMutableRawPointe
     let best = glp_ios_best_node(tree)
     if best != 0 {
         let b = glp_ios_node_bound(tree, best)
-        if b.isFinite { context.bound = b }
+        if b.isFinite && abs(b) < 1e300 { context.bound = b }  // GLPK uses ±DBL_MAX for "none yet"
+    }
+    if let deadline = context.deadline, context.elapsed() > deadline {
+        glp_ios_terminate(tree)
+        return
     }
     switch glp_ios_reason(tree) {
     case GLP_IHEUR:

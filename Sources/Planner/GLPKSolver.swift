@@ -79,6 +79,7 @@ public struct GLPKSolver: MILPSolver {
             context.incumbent = [0] + x.enumerated().map { j, v in model.variables[j].domain == .continuous ? v : v.rounded() }
         }
         let remaining = options.timeLimit.map { max(0.001, $0 - seconds()) }
+        context.deadline = remaining
         let code = p.branchAndBound(timeLimitMilliseconds: remaining.map { Int32(min(Double(Int32.max), ($0 * 1000).rounded(.up))) },
                                     relativeGap: options.relativeGap, context: context)
         let status = p.mipStatus
