@@ -8,6 +8,8 @@ cost model rather than this script.
     python3 tools/make_model_fixtures.py                 # regenerate fixtures/models/*.json
     python3 tools/make_model_fixtures.py --synthetic 10000 -o /tmp/deep.json
                                                          # a deep residual graph of ~10,000 layers
+    python3 tools/make_model_fixtures.py --chain 40 --seed 3 -o /tmp/c40.json
+                                                         # a random training chain (81 layers)
 
 Layer and parameter names follow torchvision's module names (features.0, layer1.0.conv1, ...).
 Modelling choices, documented in docs/graph-format.md: every op writes a new tensor (no in-place
@@ -189,6 +191,25 @@ def synthetic(layers, batch=8):
     return g
 
 
+def chain(n, seed):
+    """A training chain of n forward layers with random sizes and times and its mirrored backward
+    (f_i: a_{i-1} -> a_i; b_n: a_n -> g_n; b_i: (g_{i+1}, a_i) -> g_i), as a native document."""
+    import random
+    random.seed(seed)
+    tensors = [{"name": "a0", "bytes": random.randint(1, 8), "kind": "input"}]
+    layers = []
+    for i in range(1, n + 1):
+        tensors.append({"name": f"a{i}", "bytes": random.randint(1, 8)})
+        layers.append({"name": f"f{i}", "op": "f", "inputs": [f"a{i-1}"], "outputs": [f"a{i}"], "time": random.randint(1, 5)})
+    tensors.append({"name": f"g{n}", "bytes": tensors[n]["bytes"], "kind": "gradient"})
+    layers.append({"name": f"b{n}", "op": "b", "inputs": [f"a{n}"], "outputs": [f"g{n}"], "phase": "backward", "time": random.randint(1, 5)})
+    for i in range(n - 1, -1, -1):
+        tensors.append({"name": f"g{i}", "bytes": tensors[i]["bytes"], "kind": "gradient"})
+        layers.append({"name": f"b{i}", "op": "b", "inputs": [f"g{i+1}", f"a{i}"], "outputs": [f"g{i}"], "phase": "backward",
+                       "time": random.randint(1, 5)})
+    return {"name": f"chain{n}", "tensors": tensors, "layers": layers, "outputs": ["g0"]}
+
+
 def write(graph, path):
     doc = graph.document()
     with open(path, "w") as f:
@@ -207,9 +228,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch", type=int, default=32, help="batch size of the bundled models (default 32)")
     parser.add_argument("--synthetic", type=int, metavar="LAYERS", help="write a deep residual graph of about LAYERS layers instead")
-    parser.add_argument("-o", "--output", help="output file for --synthetic")
+    parser.add_argument("--chain", type=int, metavar="N", help="write a random training chain of N forward layers instead")
+    parser.add_argument("--seed", type=int, default=1, help="seed for --chain")
+    parser.add_argument("-o", "--output", help="output file for --synthetic or --chain")
     parser.add_argument("--out-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "models"))
     args = parser.parse_args()
+    if args.chain:
+        if not args.output:
+            parser.error("--chain needs -o FILE")
+        with open(args.output, "w") as f:
+            json.dump(chain(args.chain, args.seed), f)
+        print(f"{args.output}: training chain of {args.chain} forward layers, seed {args.seed}")
+        return
     if args.synthetic:
         if not args.output:
             parser.error("--synthetic needs -o FILE")
