@@ -37,6 +37,12 @@ struct Bench: ParsableCommand {
     @Option(help: "Price layers in seconds on this hardware.")
     var hardware: String?
 
+    @Option(help: "Instead of the budget sweep: the largest batch each solver can plan within this memory (bytes with a unit); graphs need a \"batch\" field and are taken as forward graphs.")
+    var maxBatchMemory: String?
+
+    @Option(help: "With --max-batch-memory: the optimizer whose state is planned too.")
+    var optimizer: Optimizer?
+
     @Option(help: "Also write the tables as markdown to this file.")
     var markdown: String?
 
@@ -59,6 +65,29 @@ struct Bench: ParsableCommand {
             chosen = [.ilp] + CheckpointSolver.baselines
         }
         let hw = try hardware.map { path throws(GraphError) in try Hardware.load(contentsOf: path) }
+        if let maxBatchMemory {
+            guard let memory = Units.parseBytes(maxBatchMemory), memory > 0 else {
+                throw ValidationError("--max-batch-memory '\(maxBatchMemory)' is not a byte count (16GiB, 512MiB)")
+            }
+            var text = "| graph | memory | solver | largest batch | peak | overhead |\n|---|---:|---|---:|---:|---:|\n"
+            for path in graphs {
+                let graph = try ComputeGraph.load(contentsOf: path)
+                for s in chosen {
+                    let found = try CheckpointPlanner.largestBatch(
+                        graph, memory: memory, solver: s, optimizer: optimizer, options: ILPOptions(timeLimit: timeLimit),
+                        costsFor: { g throws(PlanError) in try LayerCosts.make(for: g, hardware: hw) })
+                    if let (batch, plan) = found {
+                        let reference = plan.simulation.computeCost - plan.simulation.recomputeCost
+                        text += "| \(graph.name) | \(Units.bytes(memory)) | \(s.rawValue) | \(batch) | \(Units.bytes(plan.simulation.peakBytes)) | \(Units.fixed(plan.simulation.computeCost / max(reference, 1e-300), decimals: 3)) |\n"
+                    } else {
+                        text += "| \(graph.name) | \(Units.bytes(memory)) | \(s.rawValue) | none fits | - | - |\n"
+                    }
+                }
+            }
+            print(text)
+            if let markdown { try PlanReport.write(text, to: markdown) }
+            return
+        }
         var markdownText = ""
         var csvText = "graph,solver,budget_bytes,feasible,peak_bytes,cost,overhead,recompute,status,gap,solve_seconds\n"
         for (index, path) in graphs.enumerated() {
