@@ -97,6 +97,26 @@ public enum Baselines {
         }
     }
 
+    /// Griewank and Walther's revolve on a chain: binomial checkpointing with as many snapshots as
+    /// the budget allows (the fewest snapshots cost the most recomputation; the cheapest plan that
+    /// fits the budget wins; without a budget, the one with the lowest peak).
+    /// - Throws: ``PlanError/invalidRequest(_:)`` when the graph is not a chain
+    ///   (``ChainDynamicProgram`` says which graphs are).
+    public static func revolve(_ graph: ComputeGraph, costs: LayerCosts, budget: Int?) throws(PlanError) -> PlannedSchedule {
+        guard let chain = ChainDynamicProgram(graph: graph, costs: costs) else {
+            throw .invalidRequest("revolve applies to chains (forward layers in a line, each backward layer reading one activation and the next gradient); '\(graph.name)' is not one")
+        }
+        var best: PlannedSchedule?
+        for snapshots in 0...chain.n {
+            guard let plan = chain.revolve(snapshots: snapshots),
+                  let simulation = try? PlanSimulator.replay(plan, on: graph, costs: costs) else { continue }
+            let s = PlannedSchedule(plan: plan, simulation: simulation)
+            if isBetter(s, than: best, budget: budget) { best = s }
+        }
+        guard let best else { throw .invalidRequest("revolve found no schedule for '\(graph.name)'") }
+        return best
+    }
+
     // MARK: - Shared pieces
 
     /// The layers at which the segment strategies may checkpoint.

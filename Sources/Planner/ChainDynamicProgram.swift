@@ -27,6 +27,8 @@ public struct ChainDynamicProgram: Sendable {
     /// aᵢ, fᵢ (index 0 unused), bᵢ and gᵢ as graph indices.
     let a: [TensorID], f: [LayerID], b: [LayerID], g: [TensorID]
     let n: Int
+    /// Sizes the recursion uses in place of the tensors' bytes (revolve's homogeneous model).
+    var sizeOverride: [Int]?
 
     /// Recognizes a chain; `nil` when the graph is not one.
     public init?(graph: ComputeGraph, costs: LayerCosts) {
@@ -70,7 +72,34 @@ public struct ChainDynamicProgram: Sendable {
         self.n = n
     }
 
-    func size(_ t: TensorID) -> Int { graph.tensors[t].bytes }
+    func size(_ t: TensorID) -> Int { sizeOverride?[t] ?? graph.tensors[t].bytes }
+
+    /// Griewank and Walther's revolve ("Algorithm 799: revolve", ACM TOMS 2000): the optimal
+    /// schedule of a homogeneous chain — every step of cost 1, every tensor of size 1 — with
+    /// `snapshots` activations held besides the working set, as plan steps for this chain (whose
+    /// real sizes and costs the simulator then measures).
+    public func revolve(snapshots: Int) -> Plan? {
+        var unit = self
+        unit.sizeOverride = [Int](repeating: 1, count: graph.tensors.count)
+        var unitCosts = costs
+        unitCosts.perLayer = [Double](repeating: 1, count: costs.perLayer.count)
+        let homogeneous = ChainDynamicProgram(copying: unit, costs: unitCosts)
+        // Working set: the source, the previous and the next activation, and two gradients.
+        guard var plan = homogeneous.optimalPlan(budget: snapshots + 4) else { return nil }
+        plan.solver = "revolve"
+        return plan
+    }
+
+    private init(copying other: ChainDynamicProgram, costs: LayerCosts) {
+        graph = other.graph
+        self.costs = costs
+        a = other.a
+        f = other.f
+        b = other.b
+        g = other.g
+        n = other.n
+        sizeOverride = other.sizeOverride
+    }
 
     struct Key: Hashable { var i: Int, j: Int, m: Int }
 

@@ -8,11 +8,13 @@ public enum CheckpointSolver: String, Sendable, CaseIterable {
     case chenSqrtN = "chen-sqrtn"
     case chenGreedy = "chen-greedy"
     case dtr = "dtr"
+    /// Griewank and Walther's binomial checkpointing; chains only.
+    case revolve = "revolve"
     /// The cheapest plan within the budget among all the baselines above.
     case bestBaseline = "best-baseline"
 
     /// The individual baselines.
-    public static let baselines: [CheckpointSolver] = [.checkpointAll, .chenSqrtN, .chenGreedy, .dtr]
+    public static let baselines: [CheckpointSolver] = [.checkpointAll, .chenSqrtN, .chenGreedy, .dtr, .revolve]
 }
 
 /// Chooses which activations to keep and which to recompute within a memory budget.
@@ -32,6 +34,7 @@ public enum CheckpointPlanner {
         case .chenSqrtN: result = try Baselines.chenSqrtN(graph, costs: costs)
         case .chenGreedy: result = try Baselines.chenGreedy(graph, costs: costs, budget: budget)
         case .dtr: result = try Baselines.dtr(graph, costs: costs, budget: budget)
+        case .revolve: result = try Baselines.revolve(graph, costs: costs, budget: budget)
         case .bestBaseline:
             var best: PlannedSchedule?
             var smallest = Int.max
@@ -40,7 +43,11 @@ public enum CheckpointPlanner {
                     let r = try plan(graph, costs: costs, budget: budget, solver: s)
                     if best == nil || r.simulation.computeCost < best!.simulation.computeCost { best = r }
                 } catch {
-                    if case .infeasibleBudget(_, let minimum, _) = error { smallest = min(smallest, minimum) } else { throw error }
+                    switch error {
+                    case .infeasibleBudget(_, let minimum, _): smallest = min(smallest, minimum)
+                    case .invalidRequest where s == .revolve: continue  // not a chain
+                    default: throw error
+                    }
                 }
             }
             guard var chosen = best else { throw .infeasibleBudget(budgetBytes: budget, minimumBytes: smallest, solver: solver.rawValue) }
