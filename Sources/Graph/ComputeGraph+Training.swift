@@ -177,9 +177,7 @@ struct TrainingGraphBuilder {
                 let k = partialsExpected[i]
                 let base = t.name + ".grad"
                 let partialName = k == 1 ? base : "\(base).\(partialsSeen[i])"
-                let grad = t.shape.map { Tensor(name: partialName, shape: $0, dtype: t.dtype, kind: .gradient) }
-                    ?? Tensor(name: partialName, bytes: t.bytes, dtype: t.dtype, kind: .gradient)
-                let name = newTensor(grad)
+                let name = newTensor(t.like(name: partialName, kind: .gradient))
                 bwOutputs.append(name)
                 pending.append((i, name))
             }
@@ -205,9 +203,7 @@ struct TrainingGraphBuilder {
                 guard let previous = runningSum[i] else { runningSum[i] = partial; continue }
                 let t = tensors[i]
                 let sumName = partialsSeen[i] == k ? t.name + ".grad" : "\(t.name).grad.sum\(partialsSeen[i])"
-                let sum = t.shape.map { Tensor(name: sumName, shape: $0, dtype: t.dtype, kind: .gradient) }
-                    ?? Tensor(name: sumName, bytes: t.bytes, dtype: t.dtype, kind: .gradient)
-                let name = newTensor(sum)
+                let name = newTensor(t.like(name: sumName, kind: .gradient))
                 newLayer(Layer(name: "\(t.name).grad.accumulate\(partialsSeen[i])", op: "add", inputs: [previous, partial],
                                outputs: [name], phase: .backward, flops: Double(t.elementCount)))
                 runningSum[i] = name
@@ -223,9 +219,7 @@ struct TrainingGraphBuilder {
                 let param = tensors[p]
                 var inputs = [param.name, gradName[p]!]
                 for state in optimizer.stateNames {
-                    let s = param.shape.map { Tensor(name: "\(param.name).\(state)", shape: $0, dtype: param.dtype, kind: .parameter) }
-                        ?? Tensor(name: "\(param.name).\(state)", bytes: param.bytes, dtype: param.dtype, kind: .parameter)
-                    inputs.append(newTensor(s))
+                    inputs.append(newTensor(param.like(name: "\(param.name).\(state)", kind: .parameter)))
                 }
                 newLayer(Layer(name: "\(param.name).update", op: "\(optimizer.rawValue)_update", inputs: inputs, outputs: [],
                                phase: .update, flops: optimizer.flopsPerElement * Double(param.elementCount)))

@@ -29,6 +29,15 @@ public struct Tensor: Sendable, Hashable {
         self.bytes = bytes
     }
 
+    /// A tensor of the same shape (or byte size) and element type, under another name and kind:
+    /// a gradient, an optimizer moment.
+    public func like(name: String, kind: TensorKind) -> Tensor {
+        if let shape, Tensor.byteCount(shape: shape, dtype: dtype) == bytes {
+            return Tensor(name: name, shape: shape, dtype: dtype, kind: kind)
+        }
+        return Tensor(name: name, bytes: bytes, shape: shape, dtype: dtype, kind: kind)
+    }
+
     /// Number of elements, when the shape is known; otherwise the bytes divided by the width.
     public var elementCount: Int {
         if let shape { return shape.reduce(1, *) }
