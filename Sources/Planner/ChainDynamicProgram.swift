@@ -15,8 +15,9 @@ import Graph
 /// subject to the memory of each step, measured with its inputs and outputs resident.
 ///
 /// Under this project's rules the recursion is a valid schedule and an upper bound, not always the
-/// optimum: exhaustive search finds cheaper schedules on some chains, which rerun a segment's
-/// forward layers before the segment's incoming gradient exists (see ChainDynamicProgramTests).
+/// optimum: exhaustive search finds cheaper schedules on some chains, which use a checkpoint to
+/// rerun a segment, then drop it and recompute it from an earlier one (a subproblem here holds
+/// its source until its last backward layer; see ChainDynamicProgramTests).
 /// The MILP never loses to it.
 ///
 /// - Complexity: O(n³) per distinct memory value reached, memoized; for the small chains it

@@ -6,9 +6,11 @@ import Testing
 ///
 /// Under this project's memory rules the Rotor/revolve recursion is not exact: exhaustive search
 /// finds cheaper schedules on some chains (for example `trainingChain(length: 4, seed: 2)`: 36
-/// against the recursion's 38), because it may rerun a segment's forward layers before the
-/// segment's incoming gradient exists, which the recursion never does. So the recursion is
-/// checked as a valid upper bound, and the MILP must never lose to it.
+/// against the recursion's 38 at 23 B): the optimum keeps a₁, reruns f₂ from it, then frees a₁
+/// to make room for b₂ and reruns f₁ from a₀ before b₁ — a checkpoint used and then dropped and
+/// recomputed, which the recursion (a subproblem holds its source until its last backward layer)
+/// never does. So the recursion is checked as a valid upper bound, and the MILP must never lose
+/// to it.
 @Suite("Chain dynamic program")
 struct ChainDynamicProgramTests {
     @Test(arguments: Array(UInt64(1)...20))
