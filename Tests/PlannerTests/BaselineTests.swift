@@ -48,7 +48,7 @@ struct BaselineTests {
                     #expect(try PlanSimulator.replay(d.plan, on: g, costs: costs, budget: budget) == d.simulation)
                     if fraction == 1.0 { #expect(d.simulation.recomputeCost == 0) }
                 } catch {
-                    guard case .infeasibleBudget(_, let minimum, _) = error as? PlanError else { throw error }
+                    guard case .infeasibleBudget(_, let minimum, _) = error else { throw error }
                     #expect(minimum > budget)
                 }
             }
@@ -67,7 +67,7 @@ struct BaselineTests {
                     #expect(s.simulation.peakBytes <= budget)
                     #expect(s.plan.summary?.peakBytes == s.simulation.peakBytes)
                 } catch {
-                    guard case .infeasibleBudget(let b, let minimum, _) = error as? PlanError else { throw error }
+                    guard case .infeasibleBudget(let b, let minimum, _) = error else { throw error }
                     #expect(b == budget && minimum > budget)
                 }
             }
