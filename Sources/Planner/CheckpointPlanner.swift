@@ -114,8 +114,15 @@ extension CheckpointPlanner {
         let remaining = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
         let solution: MILPSolution
         do {
+            // Report progress in the plan's cost units.
+            let scale = milp.cost(fromObjective: 1)
+            let progress = options.progress.map { report in
+                { @Sendable (p: SolverProgress) in
+                    report(SolverProgress(incumbent: p.incumbent.map { $0 * scale }, bound: p.bound.map { $0 * scale }, seconds: p.seconds))
+                }
+            }
             solution = try options.solver.solve(milp.model, options: SolverOptions(
-                timeLimit: remaining, relativeGap: options.relativeGap, incumbent: incumbent, progress: options.progress))
+                timeLimit: remaining, relativeGap: options.relativeGap, incumbent: incumbent, progress: progress))
         } catch {
             throw .invalidRequest("MILP solver \(options.solver.name) failed: \(error)")
         }

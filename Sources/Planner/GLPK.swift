@@ -239,11 +239,12 @@ private let glpkCallback: @convention(c) (OpaquePointer?, UnsafeMutableRawPointe
             context.offeredIncumbent = true
             _ = x.withUnsafeMutableBufferPointer { glp_ios_heur_sol(tree, $0.baseAddress) }
         }
-    case GLP_IBINGO:
-        context.incumbentObjective = nil  // read back after the solve; report progress only
-        context.progress?(SolverProgress(incumbent: nil, bound: context.bound, seconds: context.elapsed()))
-    case GLP_ISELECT:
-        context.progress?(SolverProgress(incumbent: nil, bound: context.bound, seconds: context.elapsed()))
+    case GLP_IBINGO, GLP_ISELECT:
+        // The incumbent, when there is one, is the problem's current integer solution.
+        if let problem = glp_ios_get_prob(tree), glp_mip_status(problem) == GLP_FEAS || glp_mip_status(problem) == GLP_OPT {
+            context.incumbentObjective = glp_mip_obj_val(problem)
+        }
+        context.progress?(SolverProgress(incumbent: context.incumbentObjective, bound: context.bound, seconds: context.elapsed()))
     default:
         break
     }

@@ -36,9 +36,24 @@ public struct MILPSolution: Sendable {
 
 /// Progress during a branch-and-bound solve.
 public struct SolverProgress: Sendable {
+    /// Objective of the best solution so far.
     public var incumbent: Double?
+    /// The best proven bound so far.
     public var bound: Double?
+    /// Seconds since branch and bound started.
     public var seconds: Double
+
+    public init(incumbent: Double?, bound: Double?, seconds: Double) {
+        self.incumbent = incumbent
+        self.bound = bound
+        self.seconds = seconds
+    }
+
+    /// Relative gap between incumbent and bound, when both are known.
+    public var gap: Double? {
+        guard let incumbent, let bound else { return nil }
+        return abs(incumbent - bound) / max(abs(incumbent), 1e-10)
+    }
 }
 
 /// Limits and hints for a solve.

@@ -68,8 +68,10 @@ enum ProgressPrinter {
     @Sendable static func report(_ p: SolverProgress) {
         guard p.seconds - last >= 0.5 else { return }
         last = p.seconds
-        let bound = p.bound.map { "\($0)" } ?? "-"
-        FileHandle.standardError.write(Data("  [ilp] \(Units.fixed(p.seconds, decimals: 1)) s, bound \(bound)\n".utf8))
+        let incumbent = p.incumbent.map { Units.count($0) } ?? "-"
+        let bound = p.bound.map { Units.count($0) } ?? "-"
+        let gap = p.gap.map { Units.fixed($0 * 100, decimals: 2) + "%" } ?? "-"
+        FileHandle.standardError.write(Data("  [ilp] \(Units.fixed(p.seconds, decimals: 1)) s  incumbent \(incumbent)  bound \(bound)  gap \(gap)\n".utf8))
     }
 }
 
