@@ -126,7 +126,9 @@ extension CheckpointPlanner {
         } catch {
             throw .invalidRequest("MILP solver \(options.solver.name) failed: \(error)")
         }
-        let lowerBound = solution.bound.map { milp.cost(fromObjective: $0) }
+        // Every layer runs at least once: that cost is a proven bound even when the relaxation
+        // did not finish.
+        let lowerBound = max(solution.bound.map { milp.cost(fromObjective: $0) } ?? costs.onceEach, costs.onceEach)
         switch solution.status {
         case .optimal, .feasible:
             let steps = milp.steps(from: solution.values)
@@ -144,10 +146,10 @@ extension CheckpointPlanner {
                 status = "feasible"
             }
             let cost = chosen.simulation.computeCost
-            let bound = lowerBound.map { min($0, cost) }
+            let bound = min(lowerBound, cost)
             chosen.plan.summary = PlanSummary(
                 peakBytes: chosen.simulation.peakBytes, computeCost: cost, recomputeCost: chosen.simulation.recomputeCost,
-                objective: cost, lowerBound: bound, gap: bound.map { (cost - $0) / max(abs(cost), 1e-300) },
+                objective: cost, lowerBound: bound, gap: (cost - bound) / max(abs(cost), 1e-300),
                 status: status, solveSeconds: (ContinuousClock.now - start).seconds)
             return chosen
         case .infeasible:
@@ -163,7 +165,7 @@ extension CheckpointPlanner {
             let cost = fallback.simulation.computeCost
             fallback.plan.summary = PlanSummary(
                 peakBytes: fallback.simulation.peakBytes, computeCost: cost, recomputeCost: fallback.simulation.recomputeCost,
-                objective: cost, lowerBound: lowerBound, gap: lowerBound.map { (cost - $0) / max(abs(cost), 1e-300) },
+                objective: cost, lowerBound: min(lowerBound, cost), gap: (cost - min(lowerBound, cost)) / max(abs(cost), 1e-300),
                 status: "feasible", solveSeconds: (ContinuousClock.now - start).seconds)
             return fallback
         }

@@ -37,6 +37,10 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the plan (docs/plan-format.md) to this file.")
     var output: String?
 
+    func validate() throws {
+        guard timeLimit > 0, timeLimit.isFinite else { throw ValidationError("--time-limit must be a positive number of seconds, got \(timeLimit)") }
+    }
+
     func run() throws {
         var stopwatch = Stopwatch(enabled: false)
         let graph = try graphOptions.load(stopwatch: &stopwatch)
@@ -47,7 +51,6 @@ struct PlanCommand: ParsableCommand {
         let costs = try LayerCosts.make(for: graph, hardware: hw)
         let reference = try Baselines.checkpointAll(graph, costs: costs)
         let bytes = parsed.resolve(checkpointAllPeak: reference.simulation.peakBytes)
-        guard timeLimit > 0 else { throw ValidationError("--time-limit must be positive, got \(timeLimit)") }
         let report = progress || isatty(STDERR_FILENO) != 0
         let options = ILPOptions(timeLimit: timeLimit, progress: report ? ProgressPrinter.report : nil)
         let result = try CheckpointPlanner.plan(graph, costs: costs, budget: bytes, solver: solver, options: options)
