@@ -128,10 +128,7 @@ public enum Baselines {
 
     /// Tensors that must be kept because nothing can recompute them (not written by a forward layer).
     static func notRecomputable(_ graph: ComputeGraph) -> [Bool] {
-        graph.tensors.indices.map { t in
-            guard let p = graph.producer[t] else { return true }
-            return graph.layers[p].phase != .forward
-        }
+        graph.recomputableTensors().map { !$0 }
     }
 
     static func isBetter(_ s: PlannedSchedule, than best: PlannedSchedule?, budget: Int?) -> Bool {

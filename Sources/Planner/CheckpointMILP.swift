@@ -58,6 +58,8 @@ struct CheckpointMILP {
     let fixedRange: [ClosedRange<Int>?]
     let reach: [Int]
     let isRecomputable: [Bool]
+    /// Bytes resident in stage t whatever the plan: parameters and constant tensors.
+    let stageConstant: [Double]
 
     /// Builds the program.
     /// - Parameter minimizePeak: instead of the cost under the budget, minimize the peak (the
@@ -76,21 +78,14 @@ struct CheckpointMILP {
         let isForward = graph.layers.map { $0.phase == .forward }
         var isOutput = [Bool](repeating: false, count: nT)
         for t in graph.outputs { isOutput[t] = true }
-        var recomputable = [Bool](repeating: false, count: nT)
+        let recomputable = graph.recomputableTensors()
         var lastUse = [Int](repeating: -1, count: nT)
         for t in 0..<nT {
-            if let p = graph.producer[t] { recomputable[t] = isForward[p] }
             lastUse[t] = graph.consumers[t].last ?? (graph.producer[t] ?? -1)
             if isOutput[t] { lastUse[t] = n }
         }
         // Reach: the last stage at which t, or anything recomputable from it, is read.
-        var reach = lastUse
-        for l in (0..<n).reversed() where isForward[l] {
-            var downstream = -1
-            for o in graph.layerOutputs[l] where recomputable[o] { downstream = max(downstream, reach[o]) }
-            guard downstream >= 0 else { continue }
-            for i in graph.layerInputs[l] { reach[i] = max(reach[i], downstream) }
-        }
+        let reach = graph.recomputationReach(lastUse: lastUse, isSource: recomputable.map { !$0 })
         self.reach = reach
         self.isRecomputable = recomputable
         var fixedRange = [ClosedRange<Int>?](repeating: nil, count: nT)
@@ -166,13 +161,18 @@ struct CheckpointMILP {
             }
         }
 
-        // Memory.
+        // Memory. C_t: parameters and the constant tensors resident in stage t.
         let parameterBytes = graph.tensors.filter { $0.kind == .parameter }.reduce(0) { $0 + $1.bytes }
+        var stageConstant = [Double](repeating: Double(parameterBytes), count: n)
+        for x in 0..<nT {
+            guard let r = fixedRange[x] else { continue }
+            for t in r where t < n { stageConstant[t] += Double(graph.tensors[x].bytes) }
+        }
+        self.stageConstant = stageConstant
         var peak: Variable?
         if minimizePeak { peak = model.addVariable("peak", .continuous, lower: 0, upper: nil) }
         for t in 0..<n {
-            var constant = Double(parameterBytes)
-            for x in 0..<nT { if let r = fixedRange[x], r.contains(t) { constant += Double(graph.tensors[x].bytes) } }
+            let constant = stageConstant[t]
             var previous: Variable?
             var pendingFrees = LinearExpression()
             let positions = Array(rerun[t].keys).sorted() + [t]
@@ -328,10 +328,7 @@ struct CheckpointMILP {
                 if let previous {
                     v = previous - pending
                 } else {
-                    let parameterBytes = graph.tensors.filter { $0.kind == .parameter }.reduce(0) { $0 + $1.bytes }
-                    var c = Double(parameterBytes)
-                    for x in graph.tensors.indices { if let r = fixedRange[x], r.contains(t) { c += Double(graph.tensors[x].bytes) } }
-                    v = c * memoryScale
+                    v = stageConstant[t] * memoryScale
                     for (x, s) in stored[t] { v += values[s.index] * Double(graph.tensors[x].bytes) * memoryScale }
                 }
                 let outBytes = Double(graph.layerOutputs[k].reduce(0) { $0 + graph.tensors[$1].bytes }) * memoryScale

@@ -67,16 +67,8 @@ struct ScheduleBuilder {
         // Hold recomputation sources while anything recomputable from them may still be read:
         // the kept tensors; under eviction any forward tensor may be recomputed, so the sources
         // are the tensors no forward layer writes (inputs).
-        let source: [Bool] = budget == nil ? keep : graph.tensors.indices.map { t in
-            graph.producer[t].map { graph.layers[$0].phase != .forward } ?? true
-        }
-        var reach = lastUse
-        for l in graph.layers.indices.reversed() where graph.layers[l].phase == .forward {
-            var downstream = -1
-            for o in graph.layerOutputs[l] where !source[o] { downstream = max(downstream, reach[o]) }
-            guard downstream >= 0 else { continue }
-            for i in graph.layerInputs[l] { reach[i] = max(reach[i], downstream) }
-        }
+        let source: [Bool] = budget == nil ? keep : graph.recomputableTensors().map { !$0 }
+        let reach = graph.recomputationReach(lastUse: lastUse, isSource: source)
         for t in 0..<nT where source[t] { lastUse[t] = reach[t] }
         self.lastUse = lastUse
         self.lastForwardUse = lastForwardUse
