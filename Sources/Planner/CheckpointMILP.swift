@@ -56,8 +56,6 @@ struct CheckpointMILP {
     /// Tensors whose residency is fixed (written by a backward or update layer): resident in
     /// stages (producer, lastUse].
     let fixedRange: [ClosedRange<Int>?]
-    let reach: [Int]
-    let isRecomputable: [Bool]
     /// Bytes resident in stage t whatever the plan: parameters and constant tensors.
     let stageConstant: [Double]
 
@@ -86,8 +84,6 @@ struct CheckpointMILP {
         }
         // Reach: the last stage at which t, or anything recomputable from it, is read.
         let reach = graph.recomputationReach(lastUse: lastUse, isSource: recomputable.map { !$0 })
-        self.reach = reach
-        self.isRecomputable = recomputable
         var fixedRange = [ClosedRange<Int>?](repeating: nil, count: nT)
         for t in 0..<nT {
             if let p = graph.producer[t], !isForward[p], lastUse[t] > p { fixedRange[t] = (p + 1)...lastUse[t] }

@@ -203,7 +203,6 @@ final class GLPKCallbackContext {
     /// A checked feasible solution, 1-based (index 0 unused), offered once at the first heuristic call.
     var incumbent: [Double]?
     var offeredIncumbent = false
-    var isMaximization = false
     /// Best proven bound seen so far.
     var bound: Double?
     var incumbentObjective: Double?

@@ -73,7 +73,6 @@ public struct GLPKSolver: MILPSolver {
         }
 
         let context = GLPKCallbackContext()
-        context.isMaximization = maximize
         context.progress = options.progress
         if let x = options.incumbent, model.violation(of: x) == nil {
             context.incumbent = [0] + x.enumerated().map { j, v in model.variables[j].domain == .continuous ? v : v.rounded() }
