@@ -59,6 +59,28 @@ struct CheckpointMILP {
     /// Bytes resident in stage t whatever the plan: parameters and constant tensors.
     let stageConstant: [Double]
 
+    /// How many rerun, storage and free variables the program would have, computed without
+    /// building it (O(L + E)): to decline sizes that would exhaust memory or time.
+    static func estimatedSize(graph: ComputeGraph) -> Int {
+        let n = graph.layers.count
+        let recomputable = graph.recomputableTensors()
+        var isOutput = [Bool](repeating: false, count: graph.tensors.count)
+        for t in graph.outputs { isOutput[t] = true }
+        let lastUse = graph.tensors.indices.map { t in isOutput[t] ? n : (graph.consumers[t].last ?? (graph.producer[t] ?? -1)) }
+        let reach = graph.recomputationReach(lastUse: lastUse, isSource: recomputable.map { !$0 })
+        var reruns = 0, stores = 0, frees = 0
+        for l in graph.layers.indices where graph.layers[l].phase == .forward {
+            let last = min(n - 1, graph.layerOutputs[l].map { reach[$0] }.max() ?? -1)
+            let stages = max(0, last - l)
+            reruns += stages
+            frees += stages * (graph.layerInputs[l].count + graph.layerOutputs[l].count)
+        }
+        for x in graph.tensors.indices where recomputable[x] || graph.tensors[x].kind == .input {
+            stores += max(0, min(reach[x], n) - (graph.producer[x] ?? -1))
+        }
+        return reruns * 2 + stores + frees  // reruns also get a usage variable each
+    }
+
     /// Builds the program.
     /// - Parameter minimizePeak: instead of the cost under the budget, minimize the peak (the
     ///   budget then only scales the numbers): used to find the smallest feasible budget.

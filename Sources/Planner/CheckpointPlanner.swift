@@ -77,13 +77,18 @@ public struct ILPOptions: Sendable {
     public var solver: any MILPSolver
     /// Progress reports during branch and bound.
     public var progress: (@Sendable (SolverProgress) -> Void)?
+    /// Above this many variables the MILP is not built (its size grows with the square of the
+    /// layer count: 600,000 variables take about 1–2 GiB to build); the best baseline is returned
+    /// instead, with the trivial bound.
+    public var maximumVariables: Int
 
     public init(timeLimit: Double? = 60, relativeGap: Double = 1e-4, solver: any MILPSolver = GLPKSolver(),
-                progress: (@Sendable (SolverProgress) -> Void)? = nil) {
+                progress: (@Sendable (SolverProgress) -> Void)? = nil, maximumVariables: Int = 600_000) {
         self.timeLimit = timeLimit
         self.relativeGap = relativeGap
         self.solver = solver
         self.progress = progress
+        self.maximumVariables = maximumVariables
     }
 }
 
@@ -92,6 +97,17 @@ extension CheckpointPlanner {
     /// the best found) plan with its proven lower bound; the plan is replayed by the simulator.
     static func optimal(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, options: ILPOptions) throws(PlanError) -> PlannedSchedule {
         let start = ContinuousClock.now
+        let size = CheckpointMILP.estimatedSize(graph: graph)
+        if size > options.maximumVariables {
+            var fallback = try plan(graph, costs: costs, budget: budget, solver: .bestBaseline)
+            let cost = fallback.simulation.computeCost
+            fallback.plan.solver = "ilp declined (\(size) variables > \(options.maximumVariables)); \(fallback.plan.solver)"
+            fallback.plan.summary = PlanSummary(
+                peakBytes: fallback.simulation.peakBytes, computeCost: cost, recomputeCost: fallback.simulation.recomputeCost,
+                objective: cost, lowerBound: costs.onceEach, gap: (cost - costs.onceEach) / max(abs(cost), 1e-300),
+                status: "feasible", solveSeconds: (ContinuousClock.now - start).seconds)
+            return fallback
+        }
         let milp = CheckpointMILP(graph: graph, costs: costs, budget: budget)
         // The best baseline within the budget, as incumbent and as fallback.
         var baseline: PlannedSchedule?
@@ -182,6 +198,7 @@ extension CheckpointPlanner {
         } catch {
             if case .infeasibleBudget(_, let minimum, _) = error { best = min(best, minimum) }
         }
+        guard CheckpointMILP.estimatedSize(graph: graph) <= options.maximumVariables else { return best }
         let milp = CheckpointMILP(graph: graph, costs: costs, budget: reference, minimizePeak: true)
         let remaining = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
         if let s = try? options.solver.solve(milp.model, options: SolverOptions(timeLimit: remaining, relativeGap: 1e-6)),

@@ -72,3 +72,26 @@ struct CheckpointMILPTests {
         }
     }
 }
+
+@Suite("Checkpointing MILP size guard")
+struct CheckpointMILPSizeTests {
+    @Test func estimateMatchesTheBuiltModel() throws {
+        for seed in [UInt64(1), 4, 9] {
+            let g = try RandomGraphs.forward(layers: 10, seed: seed).training()
+            let costs = try LayerCosts.make(for: g)
+            let built = CheckpointMILP(graph: g, costs: costs, budget: 1 << 20).model.variables.count
+            let estimate = CheckpointMILP.estimatedSize(graph: g)
+            #expect(Double(estimate) >= 0.8 * Double(built) && Double(estimate) <= 1.25 * Double(built), "estimate \(estimate), built \(built)")
+        }
+    }
+
+    @Test func declinesTooLargeModelsWithTheBestBaseline() throws {
+        let g = try RandomGraphs.trainingChain(length: 12, seed: 4)
+        let costs = try LayerCosts.make(for: g)
+        let budget = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes * 3 / 4
+        let r = try CheckpointPlanner.plan(g, costs: costs, budget: budget, solver: .ilp, options: ILPOptions(maximumVariables: 10))
+        #expect(r.plan.solver.hasPrefix("ilp declined"))
+        #expect(r.plan.summary?.lowerBound == costs.onceEach)
+        #expect(try PlanSimulator.replay(r.plan, on: g, costs: costs, budget: budget) == r.simulation)
+    }
+}
