@@ -57,12 +57,8 @@ public enum CheckpointPlanner {
         if result.simulation.peakBytes > budget {
             throw .infeasibleBudget(budgetBytes: budget, minimumBytes: result.simulation.peakBytes, solver: solver.rawValue)
         }
-        let seconds = (ContinuousClock.now - start).seconds
         result.plan.budgetBytes = budget
-        result.plan.summary = PlanSummary(
-            peakBytes: result.simulation.peakBytes, computeCost: result.simulation.computeCost,
-            recomputeCost: result.simulation.recomputeCost, objective: result.simulation.computeCost,
-            status: "heuristic", solveSeconds: seconds)
+        result.summarize(status: "heuristic", lowerBound: nil, since: start)
         return result
     }
 }
@@ -100,12 +96,8 @@ extension CheckpointPlanner {
         let size = CheckpointMILP.estimatedSize(graph: graph)
         if size > options.maximumVariables {
             var fallback = try plan(graph, costs: costs, budget: budget, solver: .bestBaseline)
-            let cost = fallback.simulation.computeCost
             fallback.plan.solver = "ilp declined (\(size) variables > \(options.maximumVariables)); \(fallback.plan.solver)"
-            fallback.plan.summary = PlanSummary(
-                peakBytes: fallback.simulation.peakBytes, computeCost: cost, recomputeCost: fallback.simulation.recomputeCost,
-                objective: cost, lowerBound: costs.onceEach, gap: (cost - costs.onceEach) / max(abs(cost), 1e-300),
-                status: "feasible", solveSeconds: (ContinuousClock.now - start).seconds)
+            fallback.summarize(status: "feasible", lowerBound: costs.onceEach, since: start)
             return fallback
         }
         let milp = CheckpointMILP(graph: graph, costs: costs, budget: budget)
@@ -161,12 +153,7 @@ extension CheckpointPlanner {
                 chosen.plan.solver = "ilp (incumbent: \(baseline.plan.solver))"
                 status = "feasible"
             }
-            let cost = chosen.simulation.computeCost
-            let bound = min(lowerBound, cost)
-            chosen.plan.summary = PlanSummary(
-                peakBytes: chosen.simulation.peakBytes, computeCost: cost, recomputeCost: chosen.simulation.recomputeCost,
-                objective: cost, lowerBound: bound, gap: (cost - bound) / max(abs(cost), 1e-300),
-                status: status, solveSeconds: (ContinuousClock.now - start).seconds)
+            chosen.summarize(status: status, lowerBound: lowerBound, since: start)
             return chosen
         case .infeasible:
             throw .infeasibleBudget(budgetBytes: budget, minimumBytes: minimumFeasibleBudget(graph, costs: costs, options: options, start: start),
@@ -178,11 +165,7 @@ extension CheckpointPlanner {
                 throw .invalidRequest("ilp: no plan found within the time limit (\(Units.seconds(options.timeLimit ?? 0))) and no baseline fits \(Units.bytes(budget)); raise --time-limit or the budget")
             }
             fallback.plan.solver = "ilp (incumbent: \(fallback.plan.solver))"
-            let cost = fallback.simulation.computeCost
-            fallback.plan.summary = PlanSummary(
-                peakBytes: fallback.simulation.peakBytes, computeCost: cost, recomputeCost: fallback.simulation.recomputeCost,
-                objective: cost, lowerBound: min(lowerBound, cost), gap: (cost - min(lowerBound, cost)) / max(abs(cost), 1e-300),
-                status: "feasible", solveSeconds: (ContinuousClock.now - start).seconds)
+            fallback.summarize(status: "feasible", lowerBound: lowerBound, since: start)
             return fallback
         }
     }
@@ -207,6 +190,19 @@ extension CheckpointPlanner {
             if let sim = try? PlanSimulator.replay(steps, on: graph, costs: costs, budget: nil) { best = min(best, sim.peakBytes) }
         }
         return best
+    }
+}
+
+extension PlannedSchedule {
+    /// Records the solver's report: the simulator's peak and costs, with a proven lower bound
+    /// (capped at the cost) and its gap when there is one.
+    mutating func summarize(status: String, lowerBound: Double?, since start: ContinuousClock.Instant) {
+        let cost = simulation.computeCost
+        let bound = lowerBound.map { min($0, cost) }
+        plan.summary = PlanSummary(
+            peakBytes: simulation.peakBytes, computeCost: cost, recomputeCost: simulation.recomputeCost, objective: cost,
+            lowerBound: bound, gap: bound.map { (cost - $0) / max(abs(cost), 1e-300) },
+            status: status, solveSeconds: (ContinuousClock.now - start).seconds)
     }
 }
 
