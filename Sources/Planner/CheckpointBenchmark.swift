@@ -27,7 +27,10 @@ public struct CheckpointBenchmark: Sendable {
 
     /// Runs the sweep: `count` budgets evenly spaced from the smallest feasible budget to the
     /// checkpoint-all peak.
-    public init(graph: ComputeGraph, costs: LayerCosts, count: Int, solvers: [CheckpointSolver], options: ILPOptions) throws(PlanError) {
+    ///
+    /// - Parameter jobs: solves to run at once. With more than one, each solve's time includes
+    ///   the contention of the others; keep 1 to report solve times per budget.
+    public init(graph: ComputeGraph, costs: LayerCosts, count: Int, solvers: [CheckpointSolver], options: ILPOptions, jobs: Int = 1) throws(PlanError) {
         let reference = try Baselines.checkpointAll(graph, costs: costs)
         let start = ContinuousClock.now
         let minimum = CheckpointPlanner.minimumFeasibleBudget(graph, costs: costs, options: options, start: start)
@@ -38,15 +41,27 @@ public struct CheckpointBenchmark: Sendable {
         } else {
             for i in 0..<count { budgets.append(minimum + Int(Double(peak - minimum) * Double(i) / Double(count - 1))) }
         }
-        var cells: [Cell] = []
-        for budget in budgets {
-            for solver in solvers {
-                let t0 = ContinuousClock.now
-                let plan = try? CheckpointPlanner.plan(graph, costs: costs, budget: budget, solver: solver, options: options)
-                cells.append(Cell(solver: solver, budgetBytes: budget, plan: plan, seconds: (ContinuousClock.now - t0).seconds,
-                                  reference: reference.simulation.computeCost))
+        // With jobs > 1, solves run in parallel: each builds its own GLPK problem on its own thread
+        // (GLPK's environment is thread-local), so they share nothing.
+        let tasks = budgets.flatMap { b in solvers.map { (b, $0) } }
+        let results = ResultSlots<Cell>(count: tasks.count)
+        let referenceCost = reference.simulation.computeCost
+        let run: @Sendable (Int) -> Void = { i in
+            let (budget, solver) = tasks[i]
+            let t0 = ContinuousClock.now
+            let plan = try? CheckpointPlanner.plan(graph, costs: costs, budget: budget, solver: solver, options: options)
+            results.set(i, Cell(solver: solver, budgetBytes: budget, plan: plan, seconds: (ContinuousClock.now - t0).seconds,
+                                reference: referenceCost))
+        }
+        if jobs <= 1 {
+            for i in tasks.indices { run(i) }
+        } else {
+            let next = ResultSlots<Int>(count: 0)
+            DispatchQueue.concurrentPerform(iterations: min(jobs, tasks.count)) { _ in
+                while let i = next.take(below: tasks.count) { run(i) }
             }
         }
+        let cells = results.values()
         graphName = graph.name
         layerCount = graph.layers.count
         checkpointAllPeak = peak
@@ -74,3 +89,34 @@ public struct CheckpointBenchmark: Sendable {
     }
 }
 
+
+/// Results written by parallel jobs, one slot each.
+final class ResultSlots<Value: Sendable>: @unchecked Sendable {
+    private var slots: [Value?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ value: Value) {
+        lock.lock()
+        slots[i] = value
+        lock.unlock()
+    }
+
+    private var counter = 0
+
+    /// Hands out 0, 1, 2, ... below `limit`, then nil: a shared work queue.
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard counter < limit else { return nil }
+        counter += 1
+        return counter - 1
+    }
+
+    func values() -> [Value] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map { $0! }
+    }
+}

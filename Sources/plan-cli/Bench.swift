@@ -31,6 +31,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds per ilp solve.")
     var timeLimit: Double = 60
 
+    @Option(help: "Solves to run at once (each GLPK solve is single-threaded); per-solve times include the contention when above 1.")
+    var jobs: Int = 1
+
     @Option(help: "Comma-separated solvers (default: all).")
     var solvers: String?
 
@@ -96,7 +99,7 @@ struct Bench: ParsableCommand {
             if training { graph = try graph.training() }
             let costs = try LayerCosts.make(for: graph, hardware: hw)
             let bench = try CheckpointBenchmark(graph: graph, costs: costs, count: budgets, solvers: chosen,
-                                                options: ILPOptions(timeLimit: timeLimit))
+                                                options: ILPOptions(timeLimit: timeLimit), jobs: jobs)
             let text = BenchReport.markdown(bench)
             print(text)
             markdownText += text + "\n"

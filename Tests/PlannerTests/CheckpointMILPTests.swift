@@ -95,3 +95,29 @@ struct CheckpointMILPSizeTests {
         #expect(try PlanSimulator.replay(r.plan, on: g, costs: costs, budget: budget) == r.simulation)
     }
 }
+
+@Suite("Budget sweep")
+struct CheckpointBenchmarkTests {
+    /// Solving budgets in parallel (one GLPK problem per thread) gives the same plans as in sequence.
+    @Test func parallelSweepEqualsSequential() throws {
+        let g = try RandomGraphs.trainingChain(length: 8, seed: 12)
+        let costs = try LayerCosts.make(for: g)
+        let options = ILPOptions(timeLimit: 30, relativeGap: 0)
+        let solvers: [CheckpointSolver] = [.ilp, .chenGreedy, .dtr]
+        let sequential = try CheckpointBenchmark(graph: g, costs: costs, count: 4, solvers: solvers, options: options, jobs: 1)
+        let parallel = try CheckpointBenchmark(graph: g, costs: costs, count: 4, solvers: solvers, options: options, jobs: 2)
+        #expect(sequential.budgets == parallel.budgets)
+        for (a, b) in zip(sequential.cells, parallel.cells) {
+            #expect(a.solver == b.solver && a.budgetBytes == b.budgetBytes)
+            #expect(a.plan?.simulation.computeCost == b.plan?.simulation.computeCost)
+            if let p = a.plan { #expect(p.simulation.peakBytes <= a.budgetBytes) }
+        }
+        // The ILP never loses to a baseline at any budget of the sweep.
+        for budget in sequential.budgets {
+            guard let ilp = sequential.cell(.ilp, budget)?.plan else { continue }
+            for s in [CheckpointSolver.chenGreedy, .dtr] {
+                if let other = sequential.cell(s, budget)?.plan { #expect(ilp.simulation.computeCost <= other.simulation.computeCost + 1e-9) }
+            }
+        }
+    }
+}
