@@ -74,8 +74,20 @@ public struct GLPKSolver: MILPSolver {
 
         let context = GLPKCallbackContext()
         context.progress = options.progress
+        var checkedIncumbent: [Double]?
         if let x = options.incumbent, model.violation(of: x) == nil {
-            context.incumbent = [0] + x.enumerated().map { j, v in model.variables[j].domain == .continuous ? v : v.rounded() }
+            checkedIncumbent = x.enumerated().map { j, v in model.variables[j].domain == .continuous ? v : v.rounded() }
+            context.incumbent = [0] + checkedIncumbent!
+        }
+        // GLPK re-solves the root before its first callback, which cannot stop it: when less
+        // time is left than the relaxation took, stop here with its bound and the incumbent.
+        let relaxationSeconds = seconds()
+        if let limit = options.timeLimit, limit - relaxationSeconds < relaxationSeconds {
+            let bound = p.relaxationObjective
+            guard let x = checkedIncumbent else {
+                return MILPSolution(status: .noSolutionFound, objective: nil, values: [], bound: bound, seconds: seconds())
+            }
+            return MILPSolution(status: .feasible, objective: model.objective.value(at: x), values: x, bound: bound, seconds: seconds())
         }
         let remaining = options.timeLimit.map { max(0.001, $0 - seconds()) }
         context.deadline = remaining
