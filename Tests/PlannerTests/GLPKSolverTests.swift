@@ -93,6 +93,24 @@ struct GLPKSolverTests {
         #expect(try solver.solve(m, options: SolverOptions(incumbent: bogus)).objective == cold.objective)
     }
 
+    /// With (almost) no time left after the relaxation, the solver stops with the relaxation's
+    /// bound and the incumbent it was given, rather than running past the limit.
+    @Test func stopsAfterTheRelaxationWhenTimeIsUp() throws {
+        var m = LinearModel()
+        let x = (0..<12).map { m.addVariable("x\($0)", .binary) }
+        var w = LinearExpression(), v = LinearExpression()
+        for i in 0..<12 { w.add(x[i], coefficient: Double(i % 5 + 3)); v.add(x[i], coefficient: Double((i * 7) % 11 + 1)) }
+        m.add(w <= 20)
+        m.maximize(v)
+        let start = [Double](repeating: 0, count: 12)
+        let s = try solver.solve(m, options: SolverOptions(timeLimit: 1e-9, incumbent: start))
+        #expect(s.status == .feasible && s.objective == 0 && s.values == start)
+        let optimum = try solver.solve(m).objective!
+        #expect(s.bound! >= optimum - 1e-9)  // an upper bound for a maximization
+        let none = try solver.solve(m, options: SolverOptions(timeLimit: 1e-9))
+        #expect(none.status == .noSolutionFound && none.bound != nil)
+    }
+
     @Test func modelWithoutVariables() throws {
         var m = LinearModel()
         m.minimize(LinearExpression(constant: 7))
