@@ -111,11 +111,15 @@ public struct GraphAnalysis: Sendable {
 
     /// Analyses every layer.
     ///
-    /// - Parameter dominantCount: how many layers to list as dominating time and memory.
+    /// - Parameters:
+    ///   - dominantCount: how many layers to list as dominating time and memory.
+    ///   - includeTrainingPeak: for a forward-only graph, derive its training graph to report its
+    ///     keep-everything peak (``AnalysisTotals/trainingPeakBytes``); callers that only need
+    ///     per-layer figures skip that derivation.
     /// - Throws: ``GraphError`` when the device gives no peak rate for a layer's element type and
     ///   the layer has no measured time.
     /// - Complexity: O(T + L + E), plus one training derivation for a forward-only graph.
-    public init(graph: ComputeGraph, hardware: Hardware? = nil, dominantCount: Int = 5) throws(GraphError) {
+    public init(graph: ComputeGraph, hardware: Hardware? = nil, dominantCount: Int = 5, includeTrainingPeak: Bool = true) throws(GraphError) {
         var result: [LayerAnalysis] = []
         result.reserveCapacity(graph.layers.count)
         var previousTime: Double?
@@ -194,7 +198,7 @@ public struct GraphAnalysis: Sendable {
         var trainingPeak: Int?
         if graph.isTraining {
             trainingPeak = profile.peakBytes
-        } else if !graph.isInference, let training = try? graph.training() {
+        } else if includeTrainingPeak, !graph.isInference, let training = try? graph.training() {
             trainingPeak = training.keepEverythingProfile().peakBytes
         }
         let k = min(dominantCount, result.count)

@@ -148,7 +148,7 @@ public enum Baselines {
             steps = try builder.run()
         } catch {
             switch error {
-            case .cannotFit(_, let needed):
+            case .cannotFit(let needed):
                 throw .infeasibleBudget(budgetBytes: budget ?? 0, minimumBytes: needed, solver: solver)
             case .notRecomputable(let t):
                 throw .invalidRequest("\(solver): tensor '\(graph.tensors[t].name)' is needed again but no forward layer can recompute it")

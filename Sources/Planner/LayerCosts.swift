@@ -28,7 +28,7 @@ public struct LayerCosts: Sendable, Hashable {
     public static func make(for graph: ComputeGraph, hardware: Hardware? = nil) throws(PlanError) -> LayerCosts {
         if let hardware {
             do {
-                let a = try GraphAnalysis(graph: graph, hardware: hardware, dominantCount: 0)
+                let a = try GraphAnalysis(graph: graph, hardware: hardware, dominantCount: 0, includeTrainingPeak: false)
                 return LayerCosts(perLayer: a.layers.map { $0.device!.time }, unit: .seconds)
             } catch {
                 throw .costUnavailable(reason: error.description)

@@ -39,7 +39,7 @@ struct ScheduleBuilder {
 
     enum Failure: Error {
         /// Eviction cannot make room: everything resident is pinned or not recomputable.
-        case cannotFit(step: Int, needed: Int)
+        case cannotFit(needed: Int)
         /// A tensor needed again has no forward producer to recompute it.
         case notRecomputable(TensorID)
     }
@@ -175,7 +175,7 @@ struct ScheduleBuilder {
                 let score = (costs.perLayer[p] + 1e-12) / (Double(graph.tensors[t].bytes) * staleness)
                 if score < bestScore { bestScore = score; best = t }
             }
-            guard let victim = best else { throw .cannotFit(step: steps.count, needed: bytes + need) }
+            guard let victim = best else { throw .cannotFit(needed: bytes + need) }
             free(victim)
             recomputed[victim] = false
         }

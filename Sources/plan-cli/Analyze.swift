@@ -28,7 +28,7 @@ struct Analyze: ParsableCommand {
     func run() throws {
         var stopwatch = Stopwatch(enabled: timings)
         let graph = try graphOptions.load(stopwatch: &stopwatch)
-        let hw = try hardware.map { path throws(GraphError) in try Hardware.load(contentsOf: path) }
+        let hw = try loadHardware(hardware)
         let analysis = try GraphAnalysis(graph: graph, hardware: hw, dominantCount: max(0, top))
         stopwatch.lap("analyse \(graph.layers.count) layers")
         let text: String

@@ -67,7 +67,7 @@ struct Bench: ParsableCommand {
         } else {
             chosen = [.ilp] + CheckpointSolver.baselines
         }
-        let hw = try hardware.map { path throws(GraphError) in try Hardware.load(contentsOf: path) }
+        let hw = try loadHardware(hardware)
         if let maxBatchMemory {
             guard let memory = Units.parseBytes(maxBatchMemory), memory > 0 else {
                 throw ValidationError("--max-batch-memory '\(maxBatchMemory)' is not a byte count (16GiB, 512MiB)")

@@ -44,17 +44,13 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         var stopwatch = Stopwatch(enabled: false)
         let graph = try graphOptions.load(stopwatch: &stopwatch)
-        guard let parsed = MemoryBudget(budget) else {
-            throw ValidationError("--budget '\(budget)' is neither a byte count (6GiB, 512MiB, 123456) nor a percentage (40%)")
-        }
-        let hw = try hardware.map { path throws(GraphError) in try Hardware.load(contentsOf: path) }
-        let costs = try LayerCosts.make(for: graph, hardware: hw)
-        let reference = try Baselines.checkpointAll(graph, costs: costs)
-        let bytes = parsed.resolve(checkpointAllPeak: reference.simulation.peakBytes)
+        let context = try PlanningContext(graph: graph, hardwarePath: hardware)
+        let bytes = try context.budgetBytes(budget)
+        let costs = context.costs
         let report = progress || isatty(STDERR_FILENO) != 0
         let options = ILPOptions(timeLimit: timeLimit, progress: report ? ProgressPrinter.report : nil)
         let result = try CheckpointPlanner.plan(graph, costs: costs, budget: bytes, solver: solver, options: options)
-        print(PlanReport.text(result, graph: graph, costs: costs, reference: reference.simulation))
+        print(PlanReport.text(result, graph: graph, costs: costs, reference: context.reference.simulation))
         if let output {
             try PlanReport.write(result.plan.json().serialized(pretty: true) + "\n", to: output)
             print("plan written to \(output)")

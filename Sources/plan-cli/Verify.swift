@@ -31,20 +31,15 @@ struct Verify: ParsableCommand {
         var stopwatch = Stopwatch(enabled: false)
         let graph = try graphOptions.load(stopwatch: &stopwatch)
         let plan = try Plan.load(contentsOf: self.plan)
-        let hw = try hardware.map { path throws(GraphError) in try Hardware.load(contentsOf: path) }
-        let costs = try LayerCosts.make(for: graph, hardware: hw)
-        let reference = try Baselines.checkpointAll(graph, costs: costs)
-        var bytes: Int?
-        if let budget {
-            guard let parsed = MemoryBudget(budget) else { throw ValidationError("--budget '\(budget)' is not a byte count or a percentage") }
-            bytes = parsed.resolve(checkpointAllPeak: reference.simulation.peakBytes)
-        }
+        let context = try PlanningContext(graph: graph, hardwarePath: hardware)
+        let costs = context.costs
+        let bytes = try budget.map(context.budgetBytes)
         if !plan.graph.isEmpty && plan.graph != graph.name {
             FileHandle.standardError.write(Data("warning: the plan was made for graph '\(plan.graph)', not '\(graph.name)'\n".utf8))
         }
         let sim = try PlanSimulator.replay(plan, on: graph, costs: costs, budget: bytes)
         print("valid plan: \(plan.steps.count) steps")
-        print(PlanReport.text(PlannedSchedule(plan: plan, simulation: sim), graph: graph, costs: costs, reference: reference.simulation))
+        print(PlanReport.text(PlannedSchedule(plan: plan, simulation: sim), graph: graph, costs: costs, reference: context.reference.simulation))
         print("memory:     " + PlanReport.sparkline(sim.bytesAfterStep) + "  (max \(Units.bytes(sim.peakBytes)))")
         if let svg {
             try PlanReport.write(MemoryChart.svg(steps: sim.bytesAfterStep, budget: bytes, title: "\(graph.name): \(plan.solver)"), to: svg)

@@ -77,13 +77,19 @@ struct GLPKSolverTests {
         #expect(throws: SolverError.self) { try solver.solve(m, options: SolverOptions(timeLimit: -1)) }
     }
 
-    @Test func warmStartIsUsedAndResultIsNoWorse() throws {
+    /// A fixed 0/1 knapsack of 12 items, capacity 20.
+    static func twelveItemKnapsack() -> LinearModel {
         var m = LinearModel()
         let x = (0..<12).map { m.addVariable("x\($0)", .binary) }
         var w = LinearExpression(), v = LinearExpression()
         for i in 0..<12 { w.add(x[i], coefficient: Double(i % 5 + 3)); v.add(x[i], coefficient: Double((i * 7) % 11 + 1)) }
         m.add(w <= 20)
         m.maximize(v)
+        return m
+    }
+
+    @Test func warmStartIsUsedAndResultIsNoWorse() throws {
+        let m = Self.twelveItemKnapsack()
         let start = [Double](repeating: 0, count: 12)
         let s = try solver.solve(m, options: SolverOptions(incumbent: start))
         let cold = try solver.solve(m)
@@ -96,12 +102,7 @@ struct GLPKSolverTests {
     /// With (almost) no time left after the relaxation, the solver stops with the relaxation's
     /// bound and the incumbent it was given, rather than running past the limit.
     @Test func stopsAfterTheRelaxationWhenTimeIsUp() throws {
-        var m = LinearModel()
-        let x = (0..<12).map { m.addVariable("x\($0)", .binary) }
-        var w = LinearExpression(), v = LinearExpression()
-        for i in 0..<12 { w.add(x[i], coefficient: Double(i % 5 + 3)); v.add(x[i], coefficient: Double((i * 7) % 11 + 1)) }
-        m.add(w <= 20)
-        m.maximize(v)
+        let m = Self.twelveItemKnapsack()
         let start = [Double](repeating: 0, count: 12)
         let s = try solver.solve(m, options: SolverOptions(timeLimit: 1e-9, incumbent: start))
         #expect(s.status == .feasible && s.objective == 0 && s.values == start)

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Graph
+import Planner
+
+/// What `plan` and `verify` share: the layer costs (on a device when one is given), the
+/// checkpoint-all reference, and budgets resolved against its peak.
+struct PlanningContext {
+    let costs: LayerCosts
+    let reference: PlannedSchedule
+
+    init(graph: ComputeGraph, hardwarePath: String?) throws {
+        costs = try LayerCosts.make(for: graph, hardware: loadHardware(hardwarePath))
+        reference = try Baselines.checkpointAll(graph, costs: costs)
+    }
+
+    /// `--budget` in bytes: a byte count, or a percentage of the checkpoint-all peak.
+    func budgetBytes(_ text: String) throws -> Int {
+        guard let parsed = MemoryBudget(text) else {
+            throw ValidationError("--budget '\(text)' is neither a byte count (6GiB, 512MiB, 123456) nor a percentage (40%)")
+        }
+        return parsed.resolve(checkpointAllPeak: reference.simulation.peakBytes)
+    }
+}
+
+/// The hardware description at `path`, if one is given.
+func loadHardware(_ path: String?) throws(GraphError) -> Hardware? {
+    guard let path else { return nil }
+    return try Hardware.load(contentsOf: path)
+}
