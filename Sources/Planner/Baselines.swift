@@ -117,6 +117,26 @@ public enum Baselines {
         return best
     }
 
+    /// The chain dynamic program (``ChainDynamicProgram``) with the real sizes and costs: the
+    /// optimum on chains whose activations have one size, a valid schedule on every chain.
+    /// - Throws: ``PlanError/invalidRequest(_:)`` when the graph is not a chain;
+    ///   ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` with the smallest budget
+    ///   the recursion fits (found by bisection: feasibility grows with the budget).
+    public static func chainDP(_ graph: ComputeGraph, costs: LayerCosts, budget: Int) throws(PlanError) -> PlannedSchedule {
+        guard let chain = ChainDynamicProgram(graph: graph, costs: costs) else {
+            throw .invalidRequest("chain-dp applies to chains (forward layers in a line, each backward layer reading one activation and the next gradient); '\(graph.name)' is not one")
+        }
+        guard let plan = chain.optimalPlan(budget: budget) else {
+            var lo = budget, hi = graph.tensors.reduce(0) { $0 + $1.bytes }
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2
+                if chain.optimalCost(budget: mid) == nil { lo = mid } else { hi = mid }
+            }
+            throw .infeasibleBudget(budgetBytes: budget, minimumBytes: hi, solver: "chain-dp")
+        }
+        return PlannedSchedule(plan: plan, simulation: try PlanSimulator.replay(plan, on: graph, costs: costs, budget: budget))
+    }
+
     // MARK: - Shared pieces
 
     /// The layers at which the segment strategies may checkpoint.

@@ -10,11 +10,13 @@ public enum CheckpointSolver: String, Sendable, CaseIterable {
     case dtr = "dtr"
     /// Griewank and Walther's binomial checkpointing; chains only.
     case revolve = "revolve"
+    /// The chain dynamic program with real sizes and costs (``ChainDynamicProgram``); chains only.
+    case chainDP = "chain-dp"
     /// The cheapest plan within the budget among all the baselines above.
     case bestBaseline = "best-baseline"
 
     /// The individual baselines.
-    public static let baselines: [CheckpointSolver] = [.checkpointAll, .chenSqrtN, .chenGreedy, .dtr, .revolve]
+    public static let baselines: [CheckpointSolver] = [.checkpointAll, .chenSqrtN, .chenGreedy, .dtr, .revolve, .chainDP]
 }
 
 /// Chooses which activations to keep and which to recompute within a memory budget.
@@ -35,6 +37,7 @@ public enum CheckpointPlanner {
         case .chenGreedy: result = try Baselines.chenGreedy(graph, costs: costs, budget: budget)
         case .dtr: result = try Baselines.dtr(graph, costs: costs, budget: budget)
         case .revolve: result = try Baselines.revolve(graph, costs: costs, budget: budget)
+        case .chainDP: result = try Baselines.chainDP(graph, costs: costs, budget: budget)
         case .bestBaseline:
             var best: PlannedSchedule?
             var smallest = Int.max
@@ -45,7 +48,7 @@ public enum CheckpointPlanner {
                 } catch {
                     switch error {
                     case .infeasibleBudget(_, let minimum, _): smallest = min(smallest, minimum)
-                    case .invalidRequest where s == .revolve: continue  // not a chain
+                    case .invalidRequest where s == .revolve || s == .chainDP: continue  // not a chain
                     default: throw error
                     }
                 }

@@ -203,14 +203,25 @@ final class GLPKCallbackContext {
     /// A checked feasible solution, 1-based (index 0 unused), offered once at the first heuristic call.
     var incumbent: [Double]?
     var offeredIncumbent = false
-    /// Best proven bound seen so far.
+    /// Best proven bound seen so far (rounded to an integer when the objective is integral).
     var bound: Double?
+    /// Every solution's objective is an integer, so a fractional bound may be rounded.
+    var integralObjective = false
+    var maximize = false
+    /// The requested relative gap, checked against the rounded bound (GLPK checks its own).
+    var relativeGap = 0.0
     var incumbentObjective: Double?
     let start = ContinuousClock.now
     var progress: (@Sendable (SolverProgress) -> Void)?
     /// Seconds after which the search is stopped from the callback: GLPK checks its own limit only
     /// between nodes, so a long root (cut generation) can overrun it.
     var deadline: Double?
+
+    /// A bound made tighter by integrality when the objective is integral.
+    func rounded(_ bound: Double) -> Double {
+        guard integralObjective else { return bound }
+        return maximize ? (bound + 1e-6).rounded(.down) : (bound - 1e-6).rounded(.up)
+    }
 
     func elapsed() -> Double {
         let d = ContinuousClock.now - start
@@ -226,7 +237,12 @@ private let glpkCallback: @convention(c) (OpaquePointer?, UnsafeMutableRawPointe
     let best = glp_ios_best_node(tree)
     if best != 0 {
         let b = glp_ios_node_bound(tree, best)
-        if b.isFinite && abs(b) < 1e300 { context.bound = b }  // GLPK uses ±DBL_MAX for "none yet"
+        if b.isFinite && abs(b) < 1e300 { context.bound = context.rounded(b) }  // GLPK uses ±DBL_MAX for "none yet"
+    }
+    if context.integralObjective, let bound = context.bound, let incumbent = context.incumbentObjective,
+       abs(incumbent - bound) <= context.relativeGap * max(abs(incumbent), 1e-10) {
+        glp_ios_terminate(tree)  // proven by the rounded bound
+        return
     }
     if let deadline = context.deadline, context.elapsed() > deadline {
         glp_ios_terminate(tree)

@@ -74,6 +74,9 @@ public struct GLPKSolver: MILPSolver {
 
         let context = GLPKCallbackContext()
         context.progress = options.progress
+        context.integralObjective = model.objectiveIsIntegral
+        context.maximize = maximize
+        context.relativeGap = options.relativeGap
         var checkedIncumbent: [Double]?
         if let x = options.incumbent, model.violation(of: x) == nil {
             checkedIncumbent = x.enumerated().map { j, v in model.variables[j].domain == .continuous ? v : v.rounded() }
@@ -83,11 +86,13 @@ public struct GLPKSolver: MILPSolver {
         // time is left than the relaxation took, stop here with its bound and the incumbent.
         let relaxationSeconds = seconds()
         if let limit = options.timeLimit, limit - relaxationSeconds < relaxationSeconds {
-            let bound = p.relaxationObjective
+            let bound = context.rounded(p.relaxationObjective)
             guard let x = checkedIncumbent else {
                 return MILPSolution(status: .noSolutionFound, objective: nil, values: [], bound: bound, seconds: seconds())
             }
-            return MILPSolution(status: .feasible, objective: model.objective.value(at: x), values: x, bound: bound, seconds: seconds())
+            let objective = model.objective.value(at: x)
+            let proven = abs(objective - bound) <= options.relativeGap * max(abs(objective), 1e-10)
+            return MILPSolution(status: proven ? .optimal : .feasible, objective: objective, values: x, bound: bound, seconds: seconds())
         }
         let remaining = options.timeLimit.map { max(0.001, $0 - seconds()) }
         context.deadline = remaining
@@ -107,9 +112,10 @@ public struct GLPKSolver: MILPSolver {
             return MILPSolution(status: .infeasible, objective: nil, values: [], bound: nil, seconds: seconds())
         case (.timeLimit, _), (.gapReached, _), (.stopped, _):
             // Stopped early: the best bound is the one last seen in the callback, never past the incumbent.
-            var bound = context.bound ?? p.relaxationObjective
+            var bound = context.bound ?? context.rounded(p.relaxationObjective)
             if let objective { bound = maximize ? max(bound, objective) : min(bound, objective) }
-            if code == .gapReached, objective != nil {
+            let provenByBound = objective.map { abs($0 - bound) <= options.relativeGap * max(abs($0), 1e-10) } ?? false
+            if code == .gapReached || provenByBound, objective != nil {
                 return MILPSolution(status: .optimal, objective: objective, values: values, bound: bound, seconds: seconds())
             }
             return MILPSolution(status: objective == nil ? .noSolutionFound : .feasible, objective: objective, values: values,

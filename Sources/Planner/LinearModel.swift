@@ -33,6 +33,15 @@ public struct LinearModel: Sendable {
     public private(set) var objective = LinearExpression()
     public private(set) var sense = Sense.minimize
 
+    /// Whether every solution's objective is an integer: integer coefficients on integer
+    /// variables, none on continuous ones, an integer constant. A solver may then round a
+    /// fractional bound to the next integer (up when minimizing) and it stays proven.
+    public var objectiveIsIntegral: Bool {
+        func integral(_ x: Double) -> Bool { x.isFinite && x == x.rounded() }
+        guard integral(objective.constant) else { return false }
+        return objective.terms.allSatisfy { v, c in variables[v].domain != .continuous && integral(c) }
+    }
+
     public init() {}
 
     /// Adds a variable. Binary variables have bounds 0 and 1 whatever is given.

@@ -4,13 +4,10 @@ import Testing
 
 /// The chain dynamic program against exhaustive search, and the MILP against the dynamic program.
 ///
-/// Under this project's memory rules the Rotor/revolve recursion is not exact: exhaustive search
-/// finds cheaper schedules on some chains (for example `trainingChain(length: 4, seed: 2)`: 36
-/// against the recursion's 38 at 23 B): the optimum keeps a₁, reruns f₂ from it, then frees a₁
-/// to make room for b₂ and reruns f₁ from a₀ before b₁ — a checkpoint used and then dropped and
-/// recomputed, which the recursion (a subproblem holds its source until its last backward layer)
-/// never does. So the recursion is checked as a valid upper bound, and the MILP must never lose
-/// to it.
+/// With activations of different sizes the recursion is not always exact under this project's
+/// memory rules (see ``ChainDynamicProgram``), so there it is checked as a valid upper bound that
+/// the MILP never loses to. With activations of one size it matches exhaustive search on every
+/// chain and budget tried, and there the MILP must equal it.
 @Suite("Chain dynamic program")
 struct ChainDynamicProgramTests {
     @Test(arguments: Array(UInt64(1)...20))
@@ -32,6 +29,42 @@ struct ChainDynamicProgramTests {
                 let sim = try PlanSimulator.replay(plan, on: g, costs: costs, budget: budget)
                 #expect(abs(sim.computeCost - best) < 1e-9)
             }
+        }
+    }
+
+    /// Activations of one size (the homogeneous setting of revolve), random costs: the recursion
+    /// equals exhaustive search at every budget from the peak down to infeasible.
+    @Test(arguments: Array(UInt64(1)...60))
+    func isExactWhenActivationsHaveOneSize(seed: UInt64) throws {
+        let g = try RandomGraphs.trainingChain(length: 2 + Int(seed % 5), seed: seed, uniformSizes: true)
+        let costs = try LayerCosts.make(for: g)
+        let dp = try #require(ChainDynamicProgram(graph: g, costs: costs))
+        let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
+        for budget in stride(from: peak, through: 8, by: -4) {
+            let exhaustive = BruteForceSchedules.optimalCost(g, costs: costs.perLayer, budget: budget)
+            #expect(dp.optimalCost(budget: budget) == exhaustive, "\(g.name) at \(budget) B")
+        }
+    }
+
+    /// On chains whose activations have one size, the MILP proves the dynamic program's optimum.
+    @Test(arguments: Array(UInt64(1)...6))
+    func milpEqualsTheDynamicProgramWhereItIsExact(seed: UInt64) throws {
+        let g = try RandomGraphs.trainingChain(length: 4 + Int(seed), seed: seed + 300, uniformSizes: true)
+        let costs = try LayerCosts.make(for: g)
+        let dp = try #require(ChainDynamicProgram(graph: g, costs: costs))
+        let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
+        for budget in stride(from: peak - 4, through: 8, by: -8) {
+            guard let best = dp.optimalCost(budget: budget) else {
+                // Below the recursion's minimum, which is exact here: the MILP finds nothing either.
+                #expect(throws: PlanError.self) {
+                    try CheckpointPlanner.plan(g, costs: costs, budget: budget, solver: .ilp, options: ILPOptions(timeLimit: 30))
+                }
+                continue
+            }
+            let ilp = try CheckpointPlanner.plan(g, costs: costs, budget: budget, solver: .ilp,
+                                                 options: ILPOptions(timeLimit: 30, relativeGap: 0))
+            #expect(ilp.plan.summary?.status == "optimal")
+            #expect(abs(ilp.simulation.computeCost - best) < 1e-6, "\(g.name) at \(budget) B: ilp \(ilp.simulation.computeCost), dp \(best)")
         }
     }
 

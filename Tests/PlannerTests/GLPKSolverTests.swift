@@ -112,6 +112,23 @@ struct GLPKSolverTests {
         #expect(none.status == .noSolutionFound && none.bound != nil)
     }
 
+    /// With integer coefficients on integer variables every objective value is an integer, so the
+    /// relaxation's bound 2.5 proves the incumbent 3 optimal; with 1.5 the bound stays fractional.
+    @Test func integralObjectiveRoundsTheBound() throws {
+        func model(_ c: Double) -> LinearModel {
+            var m = LinearModel()
+            let x = m.addVariable("x", .integer, upper: 5), y = m.addVariable("y", .integer, upper: 5)
+            m.add(2 * x + 2 * y >= 5)
+            m.minimize(c * x + c * y)
+            return m
+        }
+        #expect(model(1).objectiveIsIntegral && !model(1.5).objectiveIsIntegral)
+        let proven = try solver.solve(model(1), options: SolverOptions(timeLimit: 1e-9, incumbent: [3, 0]))
+        #expect(proven.status == .optimal && proven.bound == 3 && proven.objective == 3)
+        let open = try solver.solve(model(1.5), options: SolverOptions(timeLimit: 1e-9, incumbent: [3, 0]))
+        #expect(open.status == .feasible && abs(open.bound! - 3.75) < 1e-9)
+    }
+
     @Test func modelWithoutVariables() throws {
         var m = LinearModel()
         m.minimize(LinearExpression(constant: 7))

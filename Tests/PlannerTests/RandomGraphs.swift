@@ -53,12 +53,13 @@ enum RandomGraphs {
 
     /// A chain of `n` forward layers with random sizes and costs and a mirrored backward chain
     /// (the classic checkpointing setting: backward i reads activation i and gradient i+1).
-    static func trainingChain(length n: Int, seed: UInt64) throws -> ComputeGraph {
+    static func trainingChain(length n: Int, seed: UInt64, uniformSizes: Bool = false) throws -> ComputeGraph {
         var rng = SplitMix64(seed: seed)
-        var tensors = [Tensor(name: "a0", bytes: 1 + Int(rng.next() % 8), kind: .input)]
+        func size() -> Int { uniformSizes ? 4 : 1 + Int(rng.next() % 8) }
+        var tensors = [Tensor(name: "a0", bytes: size(), kind: .input)]
         var layers: [Layer] = []
         for i in 1...n {
-            tensors.append(Tensor(name: "a\(i)", bytes: 1 + Int(rng.next() % 8)))
+            tensors.append(Tensor(name: "a\(i)", bytes: size()))
             layers.append(Layer(name: "f\(i)", op: "f", inputs: ["a\(i - 1)"], outputs: ["a\(i)"], time: Double(1 + rng.next() % 5)))
         }
         tensors.append(Tensor(name: "g\(n)", bytes: tensors[n].bytes, kind: .gradient))
