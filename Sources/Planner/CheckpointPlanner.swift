@@ -118,6 +118,7 @@ extension CheckpointPlanner {
                 switch step {
                 case .compute(let name): steps.append(.compute(graph.layerID(named: name)!))
                 case .free(let name): steps.append(.free(graph.tensorID(named: name)!))
+                case .load, .evict, .offload: continue  // baselines here are one-level
                 }
             }
             incumbent = milp.assignment(from: steps)

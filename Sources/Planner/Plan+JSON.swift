@@ -12,9 +12,13 @@ extension Plan {
                 switch step {
                 case .compute(let l): .object(["compute": .string(l)])
                 case .free(let t): .object(["free": .string(t)])
+                case .load(let t): .object(["load": .string(t)])
+                case .evict(let t): .object(["evict": .string(t)])
+                case .offload(let t): .object(["offload": .string(t)])
                 }
             }),
         ]
+        if let resident { root["resident"] = .array(resident.map { .string($0) }) }
         if let s = summary {
             func num(_ d: Double?) -> JSONValue { d.map { $0.isFinite ? .number($0) : .null } ?? .null }
             root["summary"] = .object([
@@ -54,16 +58,28 @@ extension Plan {
         for (i, v) in stepValues.enumerated() {
             let sl = loc.appending("steps").appending(index: i)
             guard let o = v.objectValue, o.count == 1, let (key, value) = o.first else {
-                throw .invalidValue(sl, reason: "a step is an object with one member, {\"compute\": LAYER} or {\"free\": TENSOR}")
+                throw .invalidValue(sl, reason: "a step is an object with one member: {\"compute\": LAYER}, or {\"free\" | \"load\" | \"evict\" | \"offload\": TENSOR}")
             }
             guard let name = value.stringValue else { throw .wrongType(sl.appending(key), expected: "a string", found: value.typeName) }
             switch key {
             case "compute": steps.append(.compute(name))
             case "free": steps.append(.free(name))
-            default: throw .invalidValue(sl.appending(key), reason: "unknown step \"\(key)\" (known: compute, free)")
+            case "load": steps.append(.load(name))
+            case "evict": steps.append(.evict(name))
+            case "offload": steps.append(.offload(name))
+            default: throw .invalidValue(sl.appending(key), reason: "unknown step \"\(key)\" (known: compute, free, load, evict, offload)")
             }
         }
         self.init(graph: try string("graph") ?? "", solver: try string("solver") ?? "unknown", budgetBytes: budget, steps: steps)
+        if let v = root["resident"], v != .null {
+            guard let items = v.arrayValue else { throw .wrongType(loc.appending("resident"), expected: "an array of tensor names", found: v.typeName) }
+            var names: [String] = []
+            for (i, item) in items.enumerated() {
+                guard let n = item.stringValue else { throw .wrongType(loc.appending("resident").appending(index: i), expected: "a string", found: item.typeName) }
+                names.append(n)
+            }
+            resident = names
+        }
         if let s = root["summary"]?.objectValue {
             func d(_ k: String) -> Double? { s[k]?.doubleValue }
             summary = PlanSummary(peakBytes: s["peak_bytes"]?.intValue ?? 0, computeCost: d("compute_time") ?? 0, recomputeCost: d("recompute_time") ?? 0,

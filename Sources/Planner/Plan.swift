@@ -1,11 +1,37 @@
 import Graph
 
-/// One step of a plan: run a layer, or drop a resident tensor.
+/// One step of a plan: run a layer, drop a tensor, or (on a device with two memory levels, see
+/// ``TimingSimulator``) move a tensor between fast and slow memory.
 public enum PlanStep: Sendable, Hashable {
     /// Run the layer: its inputs must be resident and its outputs not; its outputs become resident.
     case compute(String)
-    /// Drop a resident tensor.
+    /// Drop a tensor (every copy of it).
     case free(String)
+    /// Copy a tensor from slow to fast memory; it occupies fast memory from the moment it is issued.
+    case load(String)
+    /// Drop the fast copy of a tensor whose slow copy is up to date.
+    case evict(String)
+    /// Copy a tensor from fast to slow memory; its fast space is released when the copy completes.
+    case offload(String)
+
+    /// Whether the step moves data between memory levels.
+    public var isTransfer: Bool {
+        switch self {
+        case .compute, .free: false
+        case .load, .evict, .offload: true
+        }
+    }
+
+    /// The step's kind and operand, as written in plan files (`compute conv1`).
+    public var text: String {
+        switch self {
+        case .compute(let x): "compute \(x)"
+        case .free(let x): "free \(x)"
+        case .load(let x): "load \(x)"
+        case .evict(let x): "evict \(x)"
+        case .offload(let x): "offload \(x)"
+        }
+    }
 }
 
 /// What a solver reports about its plan; the simulator's figures are authoritative.
@@ -54,14 +80,21 @@ public struct Plan: Sendable, Hashable {
     public var budgetBytes: Int?
     /// The steps, in order.
     public var steps: [PlanStep]
+    /// For a device with two memory levels: the parameters held in fast memory from the start
+    /// (loaded once, before the step; see ``TimingSimulator``). `nil` for one-level plans.
+    public var resident: [String]?
+
+    /// Whether the plan is for two memory levels (it names resident parameters or moves data).
+    public var isTwoLevel: Bool { resident != nil || steps.contains { $0.isTransfer } }
     /// The solver's report.
     public var summary: PlanSummary?
 
-    public init(graph: String, solver: String, budgetBytes: Int?, steps: [PlanStep], summary: PlanSummary? = nil) {
+    public init(graph: String, solver: String, budgetBytes: Int?, steps: [PlanStep], summary: PlanSummary? = nil, resident: [String]? = nil) {
         self.graph = graph
         self.solver = solver
         self.budgetBytes = budgetBytes
         self.steps = steps
         self.summary = summary
+        self.resident = resident
     }
 }

@@ -8,6 +8,8 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
     case incomplete(reason: String)
     /// The plan's peak is above the budget.
     case overBudget(peakBytes: Int, budgetBytes: Int, step: Int)
+    /// A memory level (`fast` or `slow`) holds more than its capacity after the given step.
+    case overCapacity(memory: String, bytes: Int, capacityBytes: Int, step: Int, time: Double)
     /// No plan fits the budget; `minimumBytes` is the smallest budget known to be feasible.
     case infeasibleBudget(budgetBytes: Int, minimumBytes: Int, solver: String)
     /// Layer costs cannot be put in one unit.
@@ -23,6 +25,8 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
             return "plan incomplete: \(reason)"
         case .overBudget(let peak, let budget, let step):
             return "steps[\(step)]: resident memory \(Units.bytes(peak)) (\(peak) B) exceeds the budget \(Units.bytes(budget)) (\(budget) B)"
+        case .overCapacity(let memory, let bytes, let capacity, let step, let time):
+            return "steps[\(step)]: \(memory) memory holds \(Units.bytes(bytes)) (\(bytes) B) at t = \(Units.seconds(time)), above its capacity \(Units.bytes(capacity)) (\(capacity) B)"
         case .infeasibleBudget(let budget, let minimum, let solver):
             return "no plan fits \(Units.bytes(budget)) (\(budget) B) with solver \(solver); the smallest feasible budget found is \(Units.bytes(minimum)) (\(minimum) B)"
         case .costUnavailable(let reason):

@@ -52,7 +52,13 @@ public enum PlanSimulator {
                     throw .invalidStep(step: i, description: "free \(name)", reason: "no tensor named '\(name)' in graph '\(graph.name)'")
                 }
                 steps.append(.free(t))
+            case .load, .evict, .offload:
+                throw .invalidStep(step: i, description: step.text,
+                                   reason: "a transfer between memory levels; replay two-level plans with TimingSimulator (plan-cli verify --hardware HW)")
             }
+        }
+        if plan.resident != nil {
+            throw .invalidRequest("plan names resident parameters, so it is for two memory levels; replay it with TimingSimulator (plan-cli verify --hardware HW)")
         }
         return try replay(steps, on: graph, costs: costs, budget: budget)
     }

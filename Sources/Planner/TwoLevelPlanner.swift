@@ -1,0 +1,118 @@
+import Graph
+
+/// The two-level solvers by name.
+public enum TwoLevelSolver: String, Sendable, CaseIterable {
+    /// Every parameter resident in fast memory; fails when they do not fit with the activations.
+    case resident = "resident"
+    /// Every parameter streamed with a single buffer: loaded when its layer is next, after the
+    /// previous layer's parameters have been released.
+    case streamSingle = "stream-single"
+    /// Every parameter streamed, double-buffered: layer i+1's parameters load while layer i runs.
+    case streamDouble = "stream-double"
+    /// Parameters made resident greedily by reuse per byte (most uses first, smaller first among
+    /// equals) while the plan still fits; the rest streamed double-buffered.
+    case greedyResidency = "greedy-residency"
+    /// Greedy residency, and every activation or gradient idle for two or more layers offloaded
+    /// and prefetched back.
+    case offloadActivations = "offload-activations"
+    /// The fastest of the above that fits.
+    case bestTwoLevel = "best-two-level"
+
+    /// The individual baselines.
+    public static let baselines: [TwoLevelSolver] = [.resident, .streamSingle, .streamDouble, .greedyResidency, .offloadActivations]
+}
+
+/// A two-level plan with its timed replay.
+public struct TimedPlan: Sendable {
+    public var plan: Plan
+    public var timing: TimingResult
+}
+
+/// Plans parameter residency, prefetching and activation offloading on a device with fast and
+/// slow memory, on top of the checkpoint-all schedule (no recomputation).
+public enum TwoLevelPlanner {
+    /// The least fast memory any plan needs: the graph inputs at the start, and for every layer
+    /// its inputs and outputs together while it runs.
+    public static func minimumFastBytes(_ graph: ComputeGraph) -> Int {
+        let inputs = graph.tensors.filter { $0.kind == .input }.reduce(0) { $0 + $1.bytes }
+        let layers = graph.layers.indices.map { l in
+            Set(graph.layerInputs[l] + graph.layerOutputs[l]).reduce(0) { $0 + graph.tensors[$1].bytes }
+        }
+        return max(inputs, layers.max() ?? 0)
+    }
+
+    /// Plans with one solver; the result has been replayed by ``TimingSimulator`` within `memory`.
+    /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when fast memory
+    ///   is below ``minimumFastBytes(_:)`` (no plan can exist) or the solver's plan does not fit
+    ///   (with the smallest fast peak it reaches).
+    public static func plan(_ graph: ComputeGraph, costs: LayerCosts, memory: DeviceMemory, solver: TwoLevelSolver) throws(PlanError) -> TimedPlan {
+        let start = ContinuousClock.now
+        let minimum = minimumFastBytes(graph)
+        if memory.fastBytes < minimum {
+            throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: minimum, solver: solver.rawValue)
+        }
+        let schedule = try Baselines.checkpointAll(graph, costs: costs).plan.steps
+        let parameters = graph.tensors.indices.filter { graph.tensors[$0].kind == .parameter }
+        var unbounded = memory
+        unbounded.fastBytes = Int.max
+        unbounded.slowBytes = Int.max
+        func attempt(_ policy: StreamingBaselines.Policy) throws(PlanError) -> (TimedPlan, fits: Bool) {
+            let plan = StreamingBaselines.plan(graph, schedule: schedule, policy: policy, solver: solver.rawValue)
+            let timing = try TimingSimulator.replay(plan, on: graph, costs: costs, memory: unbounded)
+            let fits = timing.peakFastBytes <= memory.fastBytes && timing.peakSlowBytes <= memory.slowBytes
+            return (TimedPlan(plan: plan, timing: timing), fits)
+        }
+        var result: TimedPlan
+        switch solver {
+        case .resident:
+            let (r, fits) = try attempt(.init(resident: Set(parameters)))
+            guard fits else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: r.timing.peakFastBytes, solver: solver.rawValue) }
+            result = r
+        case .streamSingle, .streamDouble:
+            let (r, fits) = try attempt(.init(prefetch: solver == .streamDouble))
+            guard fits else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: r.timing.peakFastBytes, solver: solver.rawValue) }
+            result = r
+        case .greedyResidency, .offloadActivations:
+            let gap = solver == .offloadActivations ? 2 : nil
+            var (best, fits) = try attempt(.init(offloadGap: gap))
+            guard fits else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: best.timing.peakFastBytes, solver: solver.rawValue) }
+            var resident: Set<TensorID> = []
+            var uses = [Int](repeating: 0, count: graph.tensors.count)
+            for l in graph.layers.indices { for t in graph.layerInputs[l] { uses[t] += 1 } }
+            let order = parameters.sorted { (uses[$0], -graph.tensors[$0].bytes, -$0) > (uses[$1], -graph.tensors[$1].bytes, -$1) }
+            for p in order {
+                var trial = resident
+                trial.insert(p)
+                let (r, ok) = try attempt(.init(resident: trial, offloadGap: gap))
+                if ok && r.timing.totalTime <= best.timing.totalTime {
+                    resident = trial
+                    best = r
+                }
+            }
+            result = best
+        case .bestTwoLevel:
+            var best: TimedPlan?
+            var smallest = Int.max
+            for s in TwoLevelSolver.baselines {
+                do {
+                    let r = try plan(graph, costs: costs, memory: memory, solver: s)
+                    if best == nil || r.timing.totalTime < best!.timing.totalTime { best = r }
+                } catch {
+                    guard case .infeasibleBudget(_, let m, _) = error else { throw error }
+                    smallest = min(smallest, m)
+                }
+            }
+            guard var chosen = best else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: smallest, solver: solver.rawValue) }
+            chosen.plan.solver = "best-two-level (\(chosen.plan.solver))"
+            return chosen
+        }
+        // The authoritative replay, within the real capacities.
+        result.timing = try TimingSimulator.replay(result.plan, on: graph, costs: costs, memory: memory)
+        result.plan.budgetBytes = memory.fastBytes
+        let seconds = (ContinuousClock.now - start).seconds
+        result.plan.summary = PlanSummary(peakBytes: result.timing.peakFastBytes, computeCost: result.timing.computeTime,
+                                          recomputeCost: result.timing.recomputeTime, objective: result.timing.totalTime,
+                                          status: "heuristic", solveSeconds: seconds)
+        return result
+    }
+}
