@@ -1,0 +1,106 @@
+import Graph
+import Testing
+@testable import Planner
+
+/// The two-level baselines on random graphs and devices, against formulas for their timing.
+@Suite("Two-level planner")
+struct TwoLevelPlannerTests {
+    /// A random device for a graph: compute rate, bandwidth, and a fast memory between the least
+    /// any plan needs and the keep-everything footprint.
+    static func device(for g: ComputeGraph, seed: UInt64) -> (LayerCosts, DeviceMemory) {
+        var rng = SplitMix64(seed: seed ^ 0x5eed)
+        let flops = 1e6 * Double(1 + rng.next() % 1000)
+        let bandwidth = 1e3 * Double(1 + rng.next() % 1000)
+        let hw = Hardware(name: "random", peakFLOPS: [:], defaultPeakFLOPS: flops,
+                          onChip: MemoryLevel(name: "sram", capacityBytes: 1 << 30, bandwidth: 1e12),
+                          offChip: MemoryLevel(name: "dram", capacityBytes: 1 << 40, bandwidth: bandwidth))
+        let costs = try! LayerCosts.make(for: g, hardware: hw)
+        let everything = g.tensors.reduce(0) { $0 + $1.bytes }
+        let minimum = TwoLevelPlanner.minimumFastBytes(g)
+        let fast = minimum + Int(rng.next() % UInt64(max(1, everything - minimum + 1)))
+        return (costs, DeviceMemory(fastBytes: fast, slowBytes: 1 << 40, bandwidth: bandwidth))
+    }
+
+    static func graph(_ seed: UInt64) throws -> ComputeGraph {
+        let forward = try RandomGraphs.forward(layers: 4 + Int(seed % 9), seed: seed)
+        switch seed % 3 {
+        case 0: return forward
+        case 1: return try forward.training()
+        default: return try forward.training(optimizer: .adam)
+        }
+    }
+
+    /// Every solver's plan replays within the device's capacities (``TwoLevelPlanner/plan`` replays
+    /// it; here it is replayed again from its JSON), or the solver says it does not fit.
+    @Test(arguments: Array(UInt64(1)...40))
+    func everyPlanReplaysWithinTheDevice(seed: UInt64) throws {
+        let g = try Self.graph(seed)
+        let (costs, memory) = Self.device(for: g, seed: seed)
+        let keepEverything = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
+        for solver in TwoLevelSolver.allCases {
+            do {
+                let r = try TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: solver)
+                let again = try TimingSimulator.replay(try Plan(json: r.plan.json()), on: g, costs: costs, memory: memory)
+                #expect(again.totalTime == r.timing.totalTime && again.peakFastBytes <= memory.fastBytes)
+                #expect(r.timing.totalTime >= r.timing.computeTime - 1e-12)
+            } catch {
+                guard let e = error as? PlanError, case .infeasibleBudget(_, let minimum, _) = e else { throw error }
+                #expect(minimum > memory.fastBytes)
+                // Everything resident needs the one-level peak with every parameter counted.
+                #expect(solver != .resident || minimum == keepEverything)
+                #expect(memory.fastBytes < keepEverything, "\(g.name): \(solver) does not fit \(memory.fastBytes) B")
+            }
+        }
+    }
+
+    /// With fast memory for everything, the best plan streams nothing and never stalls.
+    @Test(arguments: Array(UInt64(1)...12))
+    func unlimitedFastMemoryStreamsNothing(seed: UInt64) throws {
+        let g = try Self.graph(seed)
+        var (costs, memory) = Self.device(for: g, seed: seed)
+        memory.fastBytes = 1 << 40
+        let r = try TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: .bestTwoLevel)
+        #expect(r.timing.bytesLoaded == 0 && r.timing.bytesOffloaded == 0 && r.timing.stallTime == 0)
+        #expect(r.timing.totalTime == costs.onceEach)
+    }
+
+    /// When compute is far slower than transfers, double buffering hides every load but the
+    /// first layer's; with a single buffer every load is exposed.
+    @Test(arguments: Array(UInt64(1)...12))
+    func doubleBufferingHidesEveryLoadButTheFirst(seed: UInt64) throws {
+        let g = try RandomGraphs.forward(layers: 4 + Int(seed % 9), seed: seed).inference()
+        let bandwidth = 1e12
+        let costs = LayerCosts(perLayer: [Double](repeating: 1, count: g.layers.count), unit: .time)  // 1 s per layer
+        let memory = DeviceMemory(fastBytes: 1 << 40, slowBytes: 1 << 40, bandwidth: bandwidth)
+        let double = try TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: .streamDouble)
+        let firstCompute = double.plan.steps.firstIndex { if case .compute = $0 { true } else { false } }!
+        let firstLoads = double.plan.steps[..<firstCompute].reduce(0) { sum, step in
+            if case .load(let t) = step { sum + g.tensors[g.tensorID(named: t)!].bytes } else { sum }
+        }
+        #expect(abs(double.timing.stallTime - Double(firstLoads) / bandwidth) < 1e-9)
+        let single = try TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: .streamSingle)
+        let everyLoad = Double(single.timing.bytesLoaded) / bandwidth
+        #expect(abs(single.timing.stallTime - everyLoad) < 1e-9)
+        #expect(single.timing.bytesLoaded == g.tensors.filter { $0.kind == .parameter }.reduce(0) { $0 + $1.bytes })
+    }
+
+    /// Below the working set of the largest layer no plan exists, and the error says the minimum.
+    @Test func tooSmallAFastMemoryNamesTheMinimum() throws {
+        let g = try RandomGraphs.forward(layers: 6, seed: 5).training()
+        let (costs, memory) = Self.device(for: g, seed: 5)
+        let minimum = TwoLevelPlanner.minimumFastBytes(g)
+        var small = memory
+        small.fastBytes = minimum - 1
+        for solver in TwoLevelSolver.allCases {
+            #expect {
+                try TwoLevelPlanner.plan(g, costs: costs, memory: small, solver: solver)
+            } throws: { error in
+                guard let e = error as? PlanError, case .infeasibleBudget(_, let m, _) = e else { return false }
+                return m == minimum && e.description.contains("smallest feasible budget")
+            }
+        }
+        // The minimum is the largest layer's inputs and outputs together, by brute force.
+        let largest = g.layers.indices.map { l in Set(g.layerInputs[l] + g.layerOutputs[l]).map { g.tensors[$0].bytes }.reduce(0, +) }.max()!
+        #expect(minimum >= largest)
+    }
+}
