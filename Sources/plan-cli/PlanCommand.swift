@@ -6,24 +6,29 @@ import Planner
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Choose which activations to keep and which to recompute within a memory budget.",
+        abstract: "Choose which activations to keep and which to recompute within a memory budget, or which parameters to keep on-chip and what to stream.",
         discussion: """
         The plan is replayed by the simulator before it is written. Budgets: bytes with a unit
         (6GiB, 512MiB, 1.5GB) or a share of the checkpoint-all peak (40%).
 
+        The two-level solvers (\(TwoLevelSolver.allCases.map(\.rawValue).joined(separator: ", "))) plan
+        parameter residency, double-buffered prefetch and activation offload on the device given by
+        --hardware: fast memory is its on-chip memory (or --budget), slow memory its off-chip memory.
+
         Examples:
           plan-cli plan fixtures/models/vgg16.json --training --budget 60% -o vgg16-plan.json
           plan-cli plan checkmate_vgg16.json --budget 8GiB --solver chen-greedy
+          plan-cli plan fixtures/models/resnet50.json --inference --batch 1 --hardware fixtures/hardware/edge-npu.json --solver best-two-level
         """
     )
 
     @OptionGroup var graphOptions: GraphOptions
 
-    @Option(help: "Memory budget: bytes with a unit (6GiB) or a percentage of the checkpoint-all peak (40%).")
-    var budget: String
+    @Option(help: "Memory budget: bytes with a unit (6GiB) or a percentage of the checkpoint-all peak (40%). Required for checkpointing; for the two-level solvers, the fast memory (default: the hardware's on-chip capacity).")
+    var budget: String?
 
-    @Option(help: "Solver: \(CheckpointSolver.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var solver: CheckpointSolver = .ilp
+    @Option(help: "Solver: \((CheckpointSolver.allCases.map(\.rawValue) + TwoLevelSolver.allCases.map(\.rawValue)).joined(separator: ", ")).")
+    var solver: SolverChoice = .checkpoint(.ilp)
 
     @Option(help: "Seconds for the ilp solver; it returns the best plan found with its proven bound and gap.")
     var timeLimit: Double = 60
@@ -39,14 +44,32 @@ struct PlanCommand: ParsableCommand {
 
     func validate() throws {
         guard timeLimit > 0, timeLimit.isFinite else { throw ValidationError("--time-limit must be a positive number of seconds, got \(timeLimit)") }
+        switch solver {
+        case .checkpoint: if budget == nil { throw ValidationError("--budget is required for checkpointing solvers") }
+        case .twoLevel(let s): if hardware == nil { throw ValidationError("--solver \(s.rawValue) plans for a device: give --hardware FILE") }
+        }
     }
 
     func run() throws {
         var stopwatch = Stopwatch(enabled: false)
         let graph = try graphOptions.load(stopwatch: &stopwatch)
         let context = try PlanningContext(graph: graph, hardwarePath: hardware)
-        let bytes = try context.budgetBytes(budget)
         let costs = context.costs
+        let solver: CheckpointSolver
+        switch self.solver {
+        case .checkpoint(let s): solver = s
+        case .twoLevel(let s):
+            let memory = DeviceMemory(hardware: context.hardware!, budget: try budget.map(context.budgetBytes))
+            let result = try TwoLevelPlanner.plan(graph, costs: costs, memory: memory, solver: s)
+            print(TwoLevelReport.text(result.plan, result.timing, graph: graph, memory: memory))
+            print(TwoLevelReport.timeline(result.timing))
+            if let output {
+                try PlanReport.write(result.plan.json().serialized(pretty: true) + "\n", to: output)
+                print("plan written to \(output)")
+            }
+            return
+        }
+        let bytes = try context.budgetBytes(budget!)
         let report = progress || isatty(STDERR_FILENO) != 0
         let options = ILPOptions(timeLimit: timeLimit, progress: report ? ProgressPrinter.report : nil)
         let result = try CheckpointPlanner.plan(graph, costs: costs, budget: bytes, solver: solver, options: options)
@@ -59,6 +82,26 @@ struct PlanCommand: ParsableCommand {
 }
 
 extension CheckpointSolver: ExpressibleByArgument {}
+
+/// `--solver`: a checkpointing solver or a two-level one.
+enum SolverChoice: ExpressibleByArgument {
+    case checkpoint(CheckpointSolver)
+    case twoLevel(TwoLevelSolver)
+
+    init?(argument: String) {
+        if let s = CheckpointSolver(rawValue: argument) { self = .checkpoint(s) }
+        else if let s = TwoLevelSolver(rawValue: argument) { self = .twoLevel(s) }
+        else { return nil }
+    }
+
+    static var allValueStrings: [String] { CheckpointSolver.allCases.map(\.rawValue) + TwoLevelSolver.allCases.map(\.rawValue) }
+    var defaultValueDescription: String {
+        switch self {
+        case .checkpoint(let s): s.rawValue
+        case .twoLevel(let s): s.rawValue
+        }
+    }
+}
 
 /// Prints solver progress to standard error, at most twice a second.
 enum ProgressPrinter {

@@ -7,9 +7,11 @@ import Planner
 struct PlanningContext {
     let costs: LayerCosts
     let reference: PlannedSchedule
+    let hardware: Hardware?
 
     init(graph: ComputeGraph, hardwarePath: String?) throws {
-        costs = try LayerCosts.make(for: graph, hardware: loadHardware(hardwarePath))
+        hardware = try loadHardware(hardwarePath)
+        costs = try LayerCosts.make(for: graph, hardware: hardware)
         reference = try Baselines.checkpointAll(graph, costs: costs)
     }
 

@@ -10,6 +10,11 @@ struct Verify: ParsableCommand {
         Examples:
           plan-cli verify fixtures/models/vgg16.json --training vgg16-plan.json
           plan-cli verify fixtures/models/vgg16.json --training vgg16-plan.json --budget 2GiB --svg memory.svg
+          plan-cli verify fixtures/models/resnet50.json --inference --batch 1 npu-plan.json --hardware fixtures/hardware/edge-npu.json --svg timeline.svg
+
+        A two-level plan (with load, evict or offload steps, or resident parameters) is replayed in
+        time on the device given by --hardware (fast memory: --budget, or its on-chip capacity);
+        --svg then draws a Gantt chart of the compute and transfer lanes and fast-memory occupancy.
         """
     )
 
@@ -36,6 +41,21 @@ struct Verify: ParsableCommand {
         let bytes = try budget.map(context.budgetBytes)
         if !plan.graph.isEmpty && plan.graph != graph.name {
             FileHandle.standardError.write(Data("warning: the plan was made for graph '\(plan.graph)', not '\(graph.name)'\n".utf8))
+        }
+        if plan.isTwoLevel {
+            guard let hardware = context.hardware else {
+                throw ValidationError("\(self.plan) is a two-level plan (it loads, evicts or offloads, or names resident parameters): give the device with --hardware FILE")
+            }
+            let memory = DeviceMemory(hardware: hardware, budget: bytes)
+            let timing = try TimingSimulator.replay(plan, on: graph, costs: costs, memory: memory)
+            print("valid plan: \(plan.steps.count) steps")
+            print(TwoLevelReport.text(plan, timing, graph: graph, memory: memory))
+            print(TwoLevelReport.timeline(timing))
+            if let svg {
+                try PlanReport.write(TimelineChart.svg(timing, capacity: memory.fastBytes, title: "\(graph.name): \(plan.solver)"), to: svg)
+                print("chart written to \(svg)")
+            }
+            return
         }
         let sim = try PlanSimulator.replay(plan, on: graph, costs: costs, budget: bytes)
         print("valid plan: \(plan.steps.count) steps")
