@@ -1,3 +1,4 @@
+import Foundation
 import Graph
 import Testing
 @testable import Planner
@@ -85,6 +86,31 @@ struct ChainDynamicProgramTests {
                 #expect(i.simulation.computeCost <= best + 1e-6, "\(g.name) at \(budget) B: ilp \(i.simulation.computeCost), dp \(best)")
             }
         }
+    }
+
+    /// The exactness figures in ``ChainDynamicProgram``'s documentation: over 300 chains of 2–6
+    /// layers with activations of 1–8 bytes and every budget from the peak to a third of it, how
+    /// often the recursion (with and without its drop branch) equals exhaustive search. About two
+    /// minutes, so it runs only on request: `PLAN_EXPERIMENTS=1 swift test --filter dynamicProgramExactness`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PLAN_EXPERIMENTS"] != nil))
+    func dynamicProgramExactness() throws {
+        var cases = 0, persistentExact = 0, exact = 0
+        for seed in UInt64(1)...300 {
+            let g = try RandomGraphs.trainingChain(length: 2 + Int(seed % 5), seed: seed)
+            let costs = try LayerCosts.make(for: g)
+            var dp = try #require(ChainDynamicProgram(graph: g, costs: costs))
+            let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
+            for budget in stride(from: peak, through: peak / 3, by: -1) {
+                guard let optimum = BruteForceSchedules.optimalCost(g, costs: costs.perLayer, budget: budget) else { continue }
+                cases += 1
+                dp.dropsCheckpoints = true
+                if dp.optimalCost(budget: budget) == optimum { exact += 1 }
+                dp.dropsCheckpoints = false
+                if dp.optimalCost(budget: budget) == optimum { persistentExact += 1 }
+            }
+        }
+        print("chain DP exact on \(exact) of \(cases) (chain, feasible budget) pairs; without the drop branch \(persistentExact)")
+        #expect(exact >= persistentExact)
     }
 
     @Test func recognizesOnlyChains() throws {
