@@ -18,7 +18,7 @@ struct PlanCommand: ParsableCommand {
         Examples:
           plan-cli plan fixtures/models/vgg16.json --training --budget 60% -o vgg16-plan.json
           plan-cli plan checkmate_vgg16.json --budget 8GiB --solver chen-greedy
-          plan-cli plan fixtures/models/resnet50.json --inference --batch 1 --hardware fixtures/hardware/edge-npu.json --solver best-two-level
+          plan-cli plan fixtures/models/vgg16.json --training --optimizer adam --hardware fixtures/hardware/datacenter-gpu.json --budget 4GiB --solver best-two-level
         """
     )
 

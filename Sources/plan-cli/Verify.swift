@@ -10,7 +10,7 @@ struct Verify: ParsableCommand {
         Examples:
           plan-cli verify fixtures/models/vgg16.json --training vgg16-plan.json
           plan-cli verify fixtures/models/vgg16.json --training vgg16-plan.json --budget 2GiB --svg memory.svg
-          plan-cli verify fixtures/models/resnet50.json --inference --batch 1 npu-plan.json --hardware fixtures/hardware/edge-npu.json --svg timeline.svg
+          plan-cli verify fixtures/models/vgg16.json --training --optimizer adam gpu-plan.json --hardware fixtures/hardware/datacenter-gpu.json --budget 4GiB --svg timeline.svg
 
         A two-level plan (with load, evict or offload steps, or resident parameters) is replayed in
         time on the device given by --hardware (fast memory: --budget, or its on-chip capacity);
