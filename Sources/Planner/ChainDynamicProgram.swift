@@ -20,9 +20,10 @@ import Graph
 /// Exactness, measured against exhaustive search over all schedules (ChainDynamicProgramTests):
 /// with activations of one size the recursion is exact on every chain and budget tried; with
 /// sizes of 1–8 bytes it is exact on 2,348 of 2,403 (chain, feasible budget) pairs (2,278 without
-/// the drop branch; `PLAN_EXPERIMENTS=1 swift test --filter dynamicProgramExactness`). The misses recompute a dropped checkpoint from an earlier one *and keep an
-/// activation from that recomputation for a later segment* — sharing between subproblems that
-/// no recursion over independent segments expresses. So on chains it is a valid schedule, the
+/// the drop branch; `PLAN_EXPERIMENTS=1 swift test --filter dynamicProgramExactness`). The
+/// misses recompute a dropped checkpoint from an earlier one *and keep an activation from that
+/// recomputation for a later segment* — sharing between subproblems that no recursion over
+/// independent segments expresses. So on chains it is a valid schedule, the
 /// optimum when activations have one size, and an upper bound that the MILP (given it as its
 /// starting incumbent) never exceeds.
 ///
