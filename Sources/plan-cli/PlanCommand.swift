@@ -61,8 +61,7 @@ struct PlanCommand: ParsableCommand {
         case .twoLevel(let s):
             let memory = DeviceMemory(hardware: context.hardware!, budget: try budget.map(context.budgetBytes))
             let result = try TwoLevelPlanner.plan(graph, costs: costs, memory: memory, solver: s)
-            print(TwoLevelReport.text(result.plan, result.timing, graph: graph, memory: memory))
-            print(TwoLevelReport.timeline(result.timing))
+            print(TwoLevelReport.full(result.plan, result.timing, graph: graph, memory: memory))
             if let output {
                 try PlanReport.write(result.plan.json().serialized(pretty: true) + "\n", to: output)
                 print("plan written to \(output)")

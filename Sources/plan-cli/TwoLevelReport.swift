@@ -21,6 +21,11 @@ enum TwoLevelReport {
         return lines.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 }.joined(separator: "\n")
     }
 
+    /// The figures followed by the timeline: what `plan` and `verify` print.
+    static func full(_ plan: Plan, _ r: TimingResult, graph: ComputeGraph, memory: DeviceMemory) -> String {
+        text(plan, r, graph: graph, memory: memory) + "\n" + timeline(r)
+    }
+
     /// The compute and transfer lanes and fast-memory occupancy over time, one character per
     /// slice of time: `█` busy all the slice, `▌` part of it, space idle.
     static func timeline(_ r: TimingResult, columns: Int = 72) -> String {

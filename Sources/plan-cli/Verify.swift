@@ -49,8 +49,7 @@ struct Verify: ParsableCommand {
             let memory = DeviceMemory(hardware: hardware, budget: bytes)
             let timing = try TimingSimulator.replay(plan, on: graph, costs: costs, memory: memory)
             print("valid plan: \(plan.steps.count) steps")
-            print(TwoLevelReport.text(plan, timing, graph: graph, memory: memory))
-            print(TwoLevelReport.timeline(timing))
+            print(TwoLevelReport.full(plan, timing, graph: graph, memory: memory))
             if let svg {
                 try PlanReport.write(TimelineChart.svg(timing, capacity: memory.fastBytes, title: "\(graph.name): \(plan.solver)"), to: svg)
                 print("chart written to \(svg)")
