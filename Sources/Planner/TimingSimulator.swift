@@ -51,6 +51,9 @@ public struct TimingResult: Sendable {
 ///   outputs are allocated then; τ becomes its start. It ends after its time.
 /// - `load T`: T has a slow copy and no fast copy. Fast space is taken at τ; the copy runs on the
 ///   transfer engine (one copy at a time, loads and offloads in plan order) at the bandwidth.
+/// - An allocation (a compute's outputs, a load) that does not fit waits for the fast space that
+///   offloads in flight release when their copies end (an allocator waiting on a copy's event);
+///   the compute's start, or τ for a load, moves to that time.
 /// - `offload T`: T has a fast copy. The copy starts when the engine is free and T's last writer
 ///   has finished; slow space is taken at τ (unless T already has a slow copy); T's fast copy is
 ///   gone for later steps, and its space is released when the copy ends and the computes
@@ -121,6 +124,25 @@ public enum TimingSimulator {
             if let slowAt { events.append(Event(time: slowAt, fast: 0, slow: -graph.tensors[t].bytes, step: step, order: events.count)) }
         }
 
+        // An allocation that does not fit at `time` waits for fast space that copies in flight
+        // (offloads whose fast copy is released when they end) will release: the earliest time
+        // from `time` at which `bytes` more fit, or `time` when nothing pending makes room.
+        func earliestFit(_ bytes: Int, at time: Double) -> Double {
+            guard memory.fastBytes < Int.max / 2, bytes > 0 else { return time }
+            var occupied = initialFast
+            var pending: [(time: Double, bytes: Int)] = []
+            for e in events where e.fast != 0 {
+                if e.time <= time { occupied += e.fast } else if e.fast < 0 { pending.append((e.time, e.fast)) }
+            }
+            guard occupied + bytes > memory.fastBytes else { return time }
+            pending.sort { $0.time < $1.time }
+            for p in pending {
+                occupied += p.bytes
+                if occupied + bytes <= memory.fastBytes { return p.time }
+            }
+            return time
+        }
+
         for (i, step) in plan.steps.enumerated() {
             func fail(_ reason: String) -> PlanError { .invalidStep(step: i, description: step.text, reason: reason) }
             switch step {
@@ -139,6 +161,7 @@ public enum TimingSimulator {
                     throw fail("output '\(graph.tensors[t].name)' already exists; free it before running the layer again")
                 }
                 if layer.phase != .forward && runs[l] > 0 { throw fail("a \(layer.phase.rawValue) layer runs exactly once") }
+                start = earliestFit(graph.layerOutputs[l].reduce(0) { $0 + graph.tensors[$1].bytes }, at: start)
                 let end = start + costs.perLayer[l]
                 for t in graph.layerOutputs[l] {
                     fast[t] = true
@@ -163,6 +186,7 @@ public enum TimingSimulator {
                 guard let t = graph.tensorID(named: name) else { throw fail("no tensor named '\(name)' in graph '\(graph.name)'") }
                 guard slow[t] else { throw fail("'\(name)' has no copy in slow memory to load (offload it first)") }
                 guard !fast[t] else { throw fail("'\(name)' is already in fast memory") }
+                tau = earliestFit(graph.tensors[t].bytes, at: tau)
                 events.append(Event(time: tau, fast: graph.tensors[t].bytes, slow: 0, step: i, order: events.count))
                 let start = max(tau, transferFree, transferEnd[t])
                 let end = start + memory.transferSeconds(graph.tensors[t].bytes)

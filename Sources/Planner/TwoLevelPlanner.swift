@@ -17,6 +17,10 @@ public enum TwoLevelSolver: String, Sendable, CaseIterable {
     case offloadActivations = "offload-activations"
     /// The fastest of the above that fits.
     case bestTwoLevel = "best-two-level"
+    /// The joint program (``TwoLevelMILP``): recomputation, residency, prefetching and offloading
+    /// decided together, minimizing total time; starts from the baselines and never returns a
+    /// slower plan than the best of them.
+    case milp = "two-level-milp"
 
     /// The individual baselines.
     public static let baselines: [TwoLevelSolver] = [.resident, .streamSingle, .streamDouble, .greedyResidency, .offloadActivations]
@@ -45,8 +49,10 @@ public enum TwoLevelPlanner {
     /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when fast memory
     ///   is below ``minimumFastBytes(_:)`` (no plan can exist) or the solver's plan does not fit
     ///   (with the smallest fast peak it reaches).
-    public static func plan(_ graph: ComputeGraph, costs: LayerCosts, memory: DeviceMemory, solver: TwoLevelSolver) throws(PlanError) -> TimedPlan {
+    public static func plan(_ graph: ComputeGraph, costs: LayerCosts, memory: DeviceMemory, solver: TwoLevelSolver,
+                            options: ILPOptions = ILPOptions()) throws(PlanError) -> TimedPlan {
         let start = ContinuousClock.now
+        if solver == .milp { return try optimal(graph, costs: costs, memory: memory, options: options) }
         let minimum = minimumFastBytes(graph)
         if memory.fastBytes < minimum {
             throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: minimum, solver: solver.rawValue)
@@ -90,6 +96,8 @@ public enum TwoLevelPlanner {
                 }
             }
             result = best
+        case .milp:
+            preconditionFailure("handled above")
         case .bestTwoLevel:
             var best: TimedPlan?
             var smallest = Int.max

@@ -55,12 +55,14 @@ struct PlanCommand: ParsableCommand {
         let graph = try graphOptions.load(stopwatch: &stopwatch)
         let context = try PlanningContext(graph: graph, hardwarePath: hardware)
         let costs = context.costs
+        let report = progress || isatty(STDERR_FILENO) != 0
+        let options = ILPOptions(timeLimit: timeLimit, progress: report ? ProgressPrinter.report : nil)
         let solver: CheckpointSolver
         switch self.solver {
         case .checkpoint(let s): solver = s
         case .twoLevel(let s):
             let memory = DeviceMemory(hardware: context.hardware!, budget: try budget.map(context.budgetBytes))
-            let result = try TwoLevelPlanner.plan(graph, costs: costs, memory: memory, solver: s)
+            let result = try TwoLevelPlanner.plan(graph, costs: costs, memory: memory, solver: s, options: options)
             print(TwoLevelReport.full(result.plan, result.timing, graph: graph, memory: memory))
             if let output {
                 try PlanReport.write(result.plan.json().serialized(pretty: true) + "\n", to: output)
@@ -69,8 +71,6 @@ struct PlanCommand: ParsableCommand {
             return
         }
         let bytes = try context.budgetBytes(budget!)
-        let report = progress || isatty(STDERR_FILENO) != 0
-        let options = ILPOptions(timeLimit: timeLimit, progress: report ? ProgressPrinter.report : nil)
         let result = try CheckpointPlanner.plan(graph, costs: costs, budget: bytes, solver: solver, options: options)
         print(PlanReport.text(result, graph: graph, costs: costs, reference: context.reference.simulation))
         if let output {

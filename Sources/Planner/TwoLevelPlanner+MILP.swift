@@ -1,0 +1,106 @@
+import Graph
+
+extension TwoLevelPlanner {
+    /// Solves ``TwoLevelMILP`` from the baselines' residency choices and returns the faster of its
+    /// plan and the best baseline's, replayed by ``TimingSimulator`` within `memory`.
+    ///
+    /// The summary's objective is the replayed total time; its lower bound is the program's proven
+    /// bound, which holds for plans of the program's stage form (see ``TwoLevelMILP``), and its
+    /// status says whether the program was solved to optimality.
+    static func optimal(_ graph: ComputeGraph, costs: LayerCosts, memory: DeviceMemory, options: ILPOptions) throws(PlanError) -> TimedPlan {
+        let start = ContinuousClock.now
+        let name = TwoLevelSolver.milp.rawValue
+        let minimum = minimumFastBytes(graph)
+        if memory.fastBytes < minimum {
+            throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: minimum, solver: name)
+        }
+        guard costs.unit != .flops else {
+            throw .invalidRequest("timing a two-level plan needs layer times in seconds; give a hardware description (--hardware) or `time` per layer")
+        }
+        // The baselines: fallback, and their residency choices as starting points.
+        var baseline: TimedPlan?
+        var residencies: [Set<TensorID>] = [[]]
+        var smallest = Int.max
+        for s in TwoLevelSolver.baselines {
+            do {
+                let r = try plan(graph, costs: costs, memory: memory, solver: s)
+                if baseline == nil || r.timing.totalTime < baseline!.timing.totalTime { baseline = r }
+                residencies.append(Set((r.plan.resident ?? []).compactMap { graph.tensorID(named: $0) }))
+            } catch {
+                guard case .infeasibleBudget(_, let m, _) = error else { throw error }
+                smallest = min(smallest, m)
+            }
+        }
+        func finish(_ chosen: TimedPlan, label: String, status: String, bound: Double?) -> TimedPlan {
+            var result = chosen
+            result.plan.solver = label
+            result.plan.budgetBytes = memory.fastBytes
+            let total = result.timing.totalTime
+            let lower = bound.map { min($0, total) }
+            result.plan.summary = PlanSummary(peakBytes: result.timing.peakFastBytes, computeCost: result.timing.computeTime,
+                                              recomputeCost: result.timing.recomputeTime, objective: total, lowerBound: lower,
+                                              gap: lower.map { (total - $0) / max(total, 1e-300) }, status: status,
+                                              solveSeconds: (ContinuousClock.now - start).seconds)
+            return result
+        }
+        let size = TwoLevelMILP.estimatedSize(graph: graph)
+        if size > options.maximumVariables {
+            guard let baseline else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: smallest, solver: name) }
+            return finish(baseline, label: "\(name) declined (\(size) variables > \(options.maximumVariables)); \(baseline.plan.solver)",
+                          status: "heuristic", bound: nil)
+        }
+        let milp = TwoLevelMILP(graph: graph, costs: costs, memory: memory)
+        var incumbent: (values: [Double], objective: Double)?
+        for r in residencies {
+            for overlapped in [true, false] {
+            guard let values = milp.assignment(residentParameters: r, overlapped: overlapped) else { continue }
+            let objective = milp.model.objective.value(at: values)
+            if incumbent == nil || objective < incumbent!.objective { incumbent = (values, objective) }
+            }
+        }
+        let remaining = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
+        let solution: MILPSolution
+        do {
+            let scale = milp.seconds(fromObjective: 1)
+            let progress = options.progress.map { report in
+                { @Sendable (p: SolverProgress) in
+                    report(SolverProgress(incumbent: p.incumbent.map { $0 * scale }, bound: p.bound.map { $0 * scale }, seconds: p.seconds))
+                }
+            }
+            solution = try options.solver.solve(milp.model, options: SolverOptions(
+                timeLimit: remaining, relativeGap: options.relativeGap, incumbent: incumbent?.values, progress: progress))
+        } catch {
+            throw .invalidRequest("MILP solver \(options.solver.name) failed: \(error)")
+        }
+        let bound = solution.bound.map { milp.seconds(fromObjective: $0) }
+        switch solution.status {
+        case .optimal, .feasible:
+            let status = solution.status == .optimal ? "optimal" : "feasible"
+            let plan = milp.plan(from: solution.values, solver: name)
+            var own: TimedPlan?
+            do {
+                own = TimedPlan(plan: plan, timing: try TimingSimulator.replay(plan, on: graph, costs: costs, memory: memory))
+            } catch {
+                // The stage form bounds every event; a replay that disagrees is a defect to report.
+                guard let baseline else { throw .invalidRequest("\(name): the program's plan does not replay (\(error)); please report it") }
+                return finish(baseline, label: "\(name) (its plan did not replay: \(error); \(baseline.plan.solver))",
+                              status: "heuristic", bound: nil)
+            }
+            if let baseline, let own, baseline.timing.totalTime < own.timing.totalTime {
+                return finish(baseline, label: "\(name) (incumbent: \(baseline.plan.solver))", status: status, bound: bound)
+            }
+            return finish(own!, label: name, status: status, bound: bound)
+        case .infeasible:
+            // The stage form is stricter than the baselines' step placement; a baseline may still fit.
+            guard let baseline else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: smallest == .max ? minimum : smallest, solver: name) }
+            return finish(baseline, label: "\(name) (program infeasible; \(baseline.plan.solver))", status: "heuristic", bound: nil)
+        case .unbounded:
+            throw .invalidRequest("the two-level MILP is unbounded, which cannot happen for a valid graph; please report it")
+        case .noSolutionFound:
+            guard let baseline else {
+                throw .invalidRequest("\(name): no plan found within the time limit and no baseline fits \(Units.bytes(memory.fastBytes)); raise --time-limit or the fast memory")
+            }
+            return finish(baseline, label: "\(name) (incumbent: \(baseline.plan.solver))", status: "feasible", bound: bound)
+        }
+    }
+}
