@@ -80,6 +80,9 @@ public struct ILPOptions: Sendable {
     /// layer count: 600,000 variables take about 1–2 GiB to build); the best baseline is returned
     /// instead, with the trivial bound.
     public var maximumVariables: Int
+    /// The two-level program decides recomputation while its estimated size is at most this many
+    /// variables; larger graphs get the program without reruns (``TwoLevelMILP``).
+    public var twoLevelRecomputationLimit: Int = 40_000
 
     public init(timeLimit: Double? = 60, relativeGap: Double = 1e-4, solver: any MILPSolver = GLPKSolver(),
                 progress: (@Sendable (SolverProgress) -> Void)? = nil, maximumVariables: Int = 600_000) {

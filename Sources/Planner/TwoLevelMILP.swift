@@ -79,15 +79,33 @@ struct TwoLevelMILP {
     let forcedResident: Set<TensorID>
     let parameters: [TensorID]
 
-    /// How many variables the program would have, without building it.
-    static func estimatedSize(graph: ComputeGraph) -> Int {
-        // Storage and reruns as the one-level program, and up to four transfer variables per
-        // stored tensor-stage and two per parameter-stage.
+    /// About how many variables the program would have, without building it (O(L + E)).
+    static func estimatedSize(graph: ComputeGraph, allowsRecomputation: Bool) -> Int {
+        let n = graph.layers.count
         let parameters = graph.tensors.filter { $0.kind == .parameter }.count
-        return 4 * CheckpointMILP.estimatedSize(graph: graph) + 2 * parameters * graph.layers.count
+        if allowsRecomputation {
+            // Storage and reruns as the one-level program, and up to three transfer variables per
+            // stored tensor-stage and four per parameter-stage.
+            return 4 * CheckpointMILP.estimatedSize(graph: graph) + 4 * parameters * n
+        }
+        var stages = 0
+        for x in graph.tensors.indices where graph.tensors[x].kind != .parameter {
+            let last = graph.outputs.contains(x) ? n : (graph.consumers[x].last ?? -1)
+            stages += max(0, last - (graph.producer[x] ?? -1))
+        }
+        var parameterStages = 0
+        for x in graph.tensors.indices where graph.tensors[x].kind == .parameter {
+            if let first = graph.consumers[x].first, let last = graph.consumers[x].last { parameterStages += last - first + 2 }
+        }
+        return 4 * stages + 3 * parameterStages + n
     }
 
-    init(graph: ComputeGraph, costs: LayerCosts, memory: DeviceMemory) {
+    /// Whether forward layers may rerun; without, the program only decides residency and transfers
+    /// on the checkpoint-all order, and is far smaller (no O(n²) rerun variables).
+    let allowsRecomputation: Bool
+
+    init(graph: ComputeGraph, costs: LayerCosts, memory: DeviceMemory, allowsRecomputation: Bool = true) {
+        self.allowsRecomputation = allowsRecomputation
         self.graph = graph
         self.costs = costs
         self.memory = memory
@@ -105,7 +123,7 @@ struct TwoLevelMILP {
             lastUse[t] = graph.consumers[t].last ?? (graph.producer[t] ?? -1)
             if isOutput[t] { lastUse[t] = n }
         }
-        let reach = graph.recomputationReach(lastUse: lastUse, isSource: recomputable.map { !$0 })
+        let reach = allowsRecomputation ? graph.recomputationReach(lastUse: lastUse, isSource: recomputable.map { !$0 }) : lastUse
         // A non-parameter tensor's window: (producer, last], where last is its reach.
         func window(_ x: TensorID) -> ClosedRange<Int>? {
             let first = (graph.producer[x] ?? -1) + 1
@@ -131,7 +149,7 @@ struct TwoLevelMILP {
             }
         }
         for t in 0..<n {
-            for l in 0..<t where isForward[l] && t <= firstUpdate[l] && graph.layerOutputs[l].contains(where: { reach[$0] >= t }) {
+            for l in 0..<t where allowsRecomputation && isForward[l] && t <= firstUpdate[l] && graph.layerOutputs[l].contains(where: { reach[$0] >= t }) {
                 rerun[t][l] = model.addVariable("R[\(t)][\(graph.layers[l].name)]", .binary)
             }
         }

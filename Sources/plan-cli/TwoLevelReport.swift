@@ -16,6 +16,9 @@ enum TwoLevelReport {
             ("stall", "\(Units.seconds(r.stallTime)) (\(Units.fixed(100 * r.stallTime / max(r.totalTime, 1e-300), decimals: 1))% of the total)"),
             ("steps", "\(plan.steps.count)"),
         ]
+        if let s = plan.summary, let bound = s.lowerBound {
+            lines.append(("lower bound", "\(Units.seconds(bound)) for plans of the program's stage form (gap \(Units.fixed(100 * (s.gap ?? 0), decimals: 2))%)"))
+        }
         if let s = plan.summary { lines.append(("solve time", Units.seconds(s.solveSeconds))) }
         let width = lines.map(\.0.count).max() ?? 0
         return lines.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 }.joined(separator: "\n")
