@@ -11,8 +11,10 @@ extension ComputeGraph {
     ///   gradient gets a backward layer `<name>.backward` (op `<op>_backward`, phase backward)
     ///   that reads the gradients of its outputs and the tensors autograd saves for its op
     ///   (convolution and linear: input and weight; ReLU: its output; batch normalization: input
-    ///   and scale; max pooling: input and argmax indices; dropout: its mask; add and concat:
-    ///   nothing; ...), and writes the gradients of its inputs that need one.
+    ///   and scale; max pooling: input and argmax indices; adaptive average pooling to more than
+    ///   one value per channel: input; dropout: its mask; add, concat, views and products with a
+    ///   constant: nothing; ...), and writes the gradients of its inputs that need one. The rules
+    ///   are checked against PyTorch's saved-tensor hooks by tools/torch2graph.
     /// - A tensor read by several layers receives one partial gradient per reader; each partial
     ///   after the first is summed into the running total by an `add` layer as soon as it is
     ///   produced, as autograd's input buffers do.
@@ -153,7 +155,7 @@ struct TrainingGraphBuilder {
         let lossIDs = Set(lossTensors.map { index[$0]! })
         for l in layers.indices.reversed() where contributes[l] {
             let layer = layers[l]
-            let rule = SavedTensorRule.rule(for: layer.op)
+            let rule = SavedTensorRule.rule(for: layer.op, outputShape: outs[l].first.flatMap { tensors[$0].shape }, inputCount: ins[l].count)
             var bwInputs: [String] = []
             func read(_ name: String) { if !bwInputs.contains(name) { bwInputs.append(name) } }
             for o in outs[l] where needsGrad[o] && !lossIDs.contains(o) {

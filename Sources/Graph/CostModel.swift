@@ -50,7 +50,7 @@ public enum CostModel {
         table["rms_norm"] = .normalization(training: 4, inference: 4)
         table["scale_shift"] = .normalization(training: 2, inference: 2)
         let perElement: [(Double, [String])] = [
-            (1, ["relu", "relu6", "abs", "neg", "clamp", "square"]),
+            (1, ["relu", "relu6", "abs", "neg", "clamp", "square", "masked_fill", "where"]),
             (2, ["leaky_relu", "prelu", "hardtanh"]),
             (3, ["hardsigmoid", "rsqrt", "sqrt", "exp", "log"]),
             (4, ["sigmoid", "hardswish", "elu"]),

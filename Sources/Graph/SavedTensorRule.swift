@@ -27,7 +27,12 @@ struct SavedTensorRule {
     /// (convolution, linear, matmul, attention); otherwise backward costs about one forward.
     var isProduct = false
 
-    static func rule(for op: String) -> SavedTensorRule {
+    /// - Parameter outputShape: the layer's first output's shape, when known: adaptive average
+    ///   pooling to one value per channel is a mean (nothing saved), to a larger map it saves its
+    ///   input (PyTorch's `_adaptive_avg_pool2d_backward` reads it).
+    /// - Parameter inputCount: how many tensors the layer reads: a product or quotient with a
+    ///   constant (one tensor) saves nothing.
+    static func rule(for op: String, outputShape: [Int]? = nil, inputCount: Int = 2) -> SavedTensorRule {
         switch CostModel.opClasses[op.lowercased()] {
         case .convolution?, .linear?:
             return SavedTensorRule(saved: [.input(0), .input(1)], isProduct: true)
@@ -39,7 +44,11 @@ struct SavedTensorRule {
             if op.lowercased().contains("max") { return SavedTensorRule(saved: [.input(0), .extra], extra: .indices) }
             return SavedTensorRule(saved: [])
         case .globalPooling?:
-            return SavedTensorRule(saved: op.lowercased().contains("max") ? [.input(0), .output(0)] : [])
+            if op.lowercased().contains("max") { return SavedTensorRule(saved: [.input(0), .output(0)]) }
+            if op.lowercased().contains("adaptive"), let shape = outputShape, shape.count > 2, shape.dropFirst(2).reduce(1, *) > 1 {
+                return SavedTensorRule(saved: [.input(0)])
+            }
+            return SavedTensorRule(saved: [])
         case .normalization?:
             // Input and scale (γ); the per-channel mean and inverse deviation are negligible.
             return SavedTensorRule(saved: [.input(0), .input(1)])
@@ -47,12 +56,15 @@ struct SavedTensorRule {
             switch op.lowercased() {
             case "relu", "relu6", "sigmoid", "tanh", "hardtanh", "exp", "sqrt", "rsqrt", "elu":
                 return SavedTensorRule(saved: [.output(0)])
+            case "masked_fill", "where":
+                // Only the mask (a graph tensor when it is one) decides where the gradient flows.
+                return SavedTensorRule(saved: [.input(1)])
             default:
                 return SavedTensorRule(saved: [.allInputs])
             }
         case .arithmetic?:
             switch op.lowercased() {
-            case "mul", "div", "maximum", "minimum": return SavedTensorRule(saved: [.allInputs])
+            case "mul", "div", "maximum", "minimum": return SavedTensorRule(saved: inputCount >= 2 ? [.allInputs] : [])
             default: return SavedTensorRule(saved: [])
             }
         case .softmax?:

@@ -1,0 +1,83 @@
+"""The exporter: parameter counts against the libraries', FLOPs against the convolution and
+linear formulas, and the committed fixtures against a fresh export."""
+import json
+import os
+
+import pytest
+import torch
+import torchvision
+
+from torch2graph import dumps, export, parameter_count
+from torch2graph.models import BUNDLED, GPT2, Bert, UNet, bundled
+
+from conftest import ROOT
+
+
+@pytest.mark.parametrize("name", ["vgg16", "resnet50", "mobilenet_v2"])
+def test_torchvision_parameter_counts(name):
+    with torch.device("meta"):
+        model = getattr(torchvision.models, name)()
+        graph = export(model, (torch.randn(2, 3, 224, 224),))
+    assert parameter_count(graph) == sum(p.numel() for p in model.parameters())
+
+
+def test_transformer_parameter_counts_match_hugging_face():
+    # Hugging Face's GPT2Model and BertModel (default configurations), when installed; and the
+    # figures they report (GPT-2 small 124,439,808; BERT-base 109,482,240).
+    with torch.device("meta"):
+        gpt2, bert, unet = GPT2(), Bert(), UNet()
+        counts = {k: sum(p.numel() for p in m.parameters()) for k, m in (("gpt2", gpt2), ("bert", bert), ("unet", unet))}
+    assert counts["gpt2"] == 124_439_808
+    assert counts["bert"] == 109_482_240
+    assert counts["unet"] == 31_037_698  # Ronneberger's channels, padded convolutions, transposed-convolution upsampling
+    try:
+        import transformers
+    except ImportError:
+        return
+    with torch.device("meta"):
+        assert counts["gpt2"] == sum(p.numel() for p in transformers.GPT2Model(transformers.GPT2Config()).parameters())
+        assert counts["bert"] == sum(p.numel() for p in transformers.BertModel(transformers.BertConfig()).parameters())
+
+
+def test_flops_of_convolutions_and_linear_layers_follow_the_formulas():
+    with torch.device("meta"):
+        model = torchvision.models.resnet50()
+        graph = export(model, (torch.randn(2, 3, 224, 224),))
+    shapes = {t["name"]: t["shape"] for t in graph["tensors"]}
+    checked = 0
+    for layer in graph["layers"]:
+        out = shapes[layer["outputs"][0]]
+        w = shapes[layer["inputs"][1]] if len(layer["inputs"]) > 1 else None
+        if layer["op"] == "conv2d":
+            # 2 · output elements · (c / groups) · r · s, from the weight [k, c/groups, r, s]
+            expected = 2 * out[0] * out[1] * out[2] * out[3] * w[1] * w[2] * w[3]
+        elif layer["op"] == "linear":
+            expected = 2 * out[0] * out[1] * w[1]
+        else:
+            continue
+        assert layer["flops"] == expected, layer["name"]
+        checked += 1
+    assert checked == 54  # 53 convolutions and the classifier
+
+
+def test_every_value_has_a_producer_or_is_declared():
+    model = UNet(width=4)
+    graph = export(model, (torch.randn(1, 3, 32, 32),))
+    declared = {t["name"] for t in graph["tensors"]}
+    produced = {o for l in graph["layers"] for o in l["outputs"]}
+    for l in graph["layers"]:
+        assert set(l["inputs"]) <= declared
+    for t in graph["tensors"]:
+        assert t.get("kind") in ("input", "parameter") or t["name"] in produced
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_committed_fixtures_are_the_exporters_output(name):
+    path = os.path.join(ROOT, "fixtures", "models", "exported", f"{name}.json")
+    batch = BUNDLED[name]
+    model, inputs, names = bundled(name, batch, device="meta")
+    model.train()
+    fresh = export(model, inputs, name=f"{name}-b{batch}", batch=batch, input_names=names)
+    committed = json.load(open(path))
+    fresh["exporter"] = committed["exporter"]  # the torch version that wrote it
+    assert json.loads(dumps(fresh)) == committed
