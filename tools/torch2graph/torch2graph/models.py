@@ -169,6 +169,9 @@ def _bundled(name: str, batch: int):
     import torchvision
     if name in ("vgg16", "resnet50", "mobilenet_v2"):
         return getattr(torchvision.models, name)(), (torch.randn(batch, 3, 224, 224),), ["x"]
+    if name == "mobilenet_v2_mcu":
+        # The microcontroller setting of MCUNet's baselines: MobileNetV2 at width 0.35, 96×96 input.
+        return torchvision.models.mobilenet_v2(width_mult=0.35), (torch.randn(batch, 3, 96, 96),), ["x"]
     if name == "unet":
         return UNet(), (torch.randn(batch, 3, 256, 256),), ["x"]
     if name == "gpt2":
@@ -182,5 +185,5 @@ def _bundled(name: str, batch: int):
 
 
 # Typical batches: ImageNet CNNs at 32, the U-Net at 8 (256×256), GPT-2 at 8 × 1024 tokens,
-# BERT-base at 32 × 128 tokens (fine-tuning).
-BUNDLED = {"vgg16": 32, "resnet50": 32, "mobilenet_v2": 32, "unet": 8, "gpt2": 8, "bert": 32}
+# BERT-base at 32 × 128 tokens (fine-tuning); the microcontroller MobileNetV2 at 1.
+BUNDLED = {"vgg16": 32, "resnet50": 32, "mobilenet_v2": 32, "unet": 8, "gpt2": 8, "bert": 32, "mobilenet_v2_mcu": 1}
