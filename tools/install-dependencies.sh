@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the package needs beyond Swift: GLPK's headers and library (Debian's
-# libglpk-dev). Does nothing when they are already there. Needs root (or sudo) to install.
+# libglpk-dev), and tries the optional COIN-OR CBC backend (coinor-libcbc-dev). Does nothing when
+# they are already there. Needs root (or sudo) to install.
 set -euo pipefail
 
 if ! command -v swift >/dev/null 2>&1; then
@@ -8,7 +9,23 @@ if ! command -v swift >/dev/null 2>&1; then
     exit 1
 fi
 
-if [ -f /usr/include/glpk.h ] && ls /usr/lib/*/libglpk.so* /usr/lib/libglpk.so* >/dev/null 2>&1; then
+# Whether any of the paths (globs expanded by the caller) exists.
+have() { for f in "$@"; do [ -e "$f" ] && return 0; done; return 1; }
+
+# The optional second MILP backend, COIN-OR CBC (opened at run time): installed when possible,
+# never required.
+install_cbc() {
+    have /usr/lib/*/libCbcSolver.so* /usr/lib/libCbcSolver.so* && return 0
+    command -v apt-get >/dev/null 2>&1 || return 0
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then command -v sudo >/dev/null 2>&1 && sudo="sudo" || return 0; fi
+    echo "COIN-OR CBC (optional backend) is missing: installing coinor-libcbc-dev with apt-get" >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq coinor-libcbc-dev >/dev/null 2>&1 \
+        || echo "warning: could not install coinor-libcbc-dev; the cbc backend stays unavailable (GLPK is the default)" >&2
+}
+
+if [ -f /usr/include/glpk.h ] && have /usr/lib/*/libglpk.so* /usr/lib/libglpk.so*; then
+    install_cbc
     exit 0
 fi
 
@@ -28,3 +45,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq libglpk-dev >/dev/null
 echo "installed libglpk-dev" >&2
+install_cbc

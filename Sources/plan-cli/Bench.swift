@@ -31,6 +31,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds per ilp solve.")
     var timeLimit: Double = 60
 
+    @Option(help: "MILP backend: glpk (default) or cbc (optional: apt-get install coinor-libcbc-dev).")
+    var backend: MILPBackend = .glpk
+
     @Option(help: "Solves to run at once (each GLPK solve is single-threaded); per-solve times include the contention when above 1.")
     var jobs: Int = 1
 
@@ -77,7 +80,7 @@ struct Bench: ParsableCommand {
                 let graph = try ComputeGraph.load(contentsOf: path)
                 for s in chosen {
                     let found = try CheckpointPlanner.largestBatch(
-                        graph, memory: memory, solver: s, optimizer: optimizer, options: ILPOptions(timeLimit: timeLimit),
+                        graph, memory: memory, solver: s, optimizer: optimizer, options: ILPOptions(timeLimit: timeLimit, solver: try backend.solver()),
                         costsFor: { g throws(PlanError) in try LayerCosts.make(for: g, hardware: hw) })
                     if let (batch, plan) = found {
                         let reference = plan.simulation.computeCost - plan.simulation.recomputeCost
@@ -99,7 +102,7 @@ struct Bench: ParsableCommand {
             if training { graph = try graph.training() }
             let costs = try LayerCosts.make(for: graph, hardware: hw)
             let bench = try CheckpointBenchmark(graph: graph, costs: costs, count: budgets, solvers: chosen,
-                                                options: ILPOptions(timeLimit: timeLimit), jobs: jobs)
+                                                options: ILPOptions(timeLimit: timeLimit, solver: try backend.solver()), jobs: jobs)
             let text = BenchReport.markdown(bench)
             print(text)
             markdownText += text + "\n"

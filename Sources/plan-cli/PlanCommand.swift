@@ -33,6 +33,9 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Seconds for the ilp solver; it returns the best plan found with its proven bound and gap.")
     var timeLimit: Double = 60
 
+    @Option(help: "MILP backend for the ilp and two-level-milp solvers: glpk (default) or cbc (COIN-OR CBC, optional: apt-get install coinor-libcbc-dev).")
+    var backend: MILPBackend = .glpk
+
     @Flag(help: "Report the ilp solver's progress (bound, elapsed) on standard error even when it is not a terminal.")
     var progress = false
 
@@ -56,7 +59,7 @@ struct PlanCommand: ParsableCommand {
         let context = try PlanningContext(graph: graph, hardwarePath: hardware)
         let costs = context.costs
         let report = progress || isatty(STDERR_FILENO) != 0
-        let options = ILPOptions(timeLimit: timeLimit, progress: report ? ProgressPrinter.report : nil)
+        let options = ILPOptions(timeLimit: timeLimit, solver: try backend.solver(), progress: report ? ProgressPrinter.report : nil)
         let solver: CheckpointSolver
         switch self.solver {
         case .checkpoint(let s): solver = s
@@ -169,5 +172,20 @@ enum PlanReport {
             out.append(blocks[min(blocks.count - 1, v * blocks.count / (maxValue + 1))])
         }
         return out
+    }
+}
+
+/// `--backend`: which MILP solver runs the programs.
+enum MILPBackend: String, ExpressibleByArgument, CaseIterable {
+    case glpk, cbc
+
+    /// The backend, or an error saying how to install it when it is missing.
+    func solver() throws -> any MILPSolver {
+        switch self {
+        case .glpk: return GLPKSolver()
+        case .cbc:
+            guard CBCSolver.isAvailable else { throw ValidationError(CBCSolver.installHint) }
+            return CBCSolver()
+        }
     }
 }
