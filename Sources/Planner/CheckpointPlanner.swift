@@ -130,14 +130,9 @@ extension CheckpointPlanner {
         let solution: MILPSolution
         do {
             // Report progress in the plan's cost units.
-            let scale = milp.cost(fromObjective: 1)
-            let progress = options.progress.map { report in
-                { @Sendable (p: SolverProgress) in
-                    report(SolverProgress(incumbent: p.incumbent.map { $0 * scale }, bound: p.bound.map { $0 * scale }, seconds: p.seconds))
-                }
-            }
             solution = try options.solver.solve(milp.model, options: SolverOptions(
-                timeLimit: remaining, relativeGap: options.relativeGap, incumbent: incumbent, progress: progress))
+                timeLimit: remaining, relativeGap: options.relativeGap, incumbent: incumbent,
+                progress: options.scaledProgress(milp.cost(fromObjective: 1))))
         } catch {
             throw .invalidRequest("MILP solver \(options.solver.name) failed: \(error)")
         }
@@ -197,6 +192,18 @@ extension CheckpointPlanner {
             if let sim = try? PlanSimulator.replay(steps, on: graph, costs: costs, budget: nil) { best = min(best, sim.peakBytes) }
         }
         return best
+    }
+}
+
+extension ILPOptions {
+    /// The progress callback, reporting objective values multiplied by `scale` (a program's
+    /// objective in the plan's own units).
+    func scaledProgress(_ scale: Double) -> (@Sendable (SolverProgress) -> Void)? {
+        progress.map { report in
+            { @Sendable (p: SolverProgress) in
+                report(SolverProgress(incumbent: p.incumbent.map { $0 * scale }, bound: p.bound.map { $0 * scale }, seconds: p.seconds))
+            }
+        }
     }
 }
 

@@ -66,14 +66,9 @@ extension TwoLevelPlanner {
         let remaining = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
         let solution: MILPSolution
         do {
-            let scale = milp.seconds(fromObjective: 1)
-            let progress = options.progress.map { report in
-                { @Sendable (p: SolverProgress) in
-                    report(SolverProgress(incumbent: p.incumbent.map { $0 * scale }, bound: p.bound.map { $0 * scale }, seconds: p.seconds))
-                }
-            }
             solution = try options.solver.solve(milp.model, options: SolverOptions(
-                timeLimit: remaining, relativeGap: options.relativeGap, incumbent: incumbent?.values, progress: progress))
+                timeLimit: remaining, relativeGap: options.relativeGap, incumbent: incumbent?.values,
+                progress: options.scaledProgress(milp.seconds(fromObjective: 1))))
         } catch {
             throw .invalidRequest("MILP solver \(options.solver.name) failed: \(error)")
         }

@@ -34,23 +34,7 @@ struct CBCSolverTests {
     @Test(arguments: 0..<15)
     func knapsackEqualsBruteForceAndGLPK(seed: Int) throws {
         guard CBCSolver.isAvailable else { return }
-        var rng = SplitMix64(seed: UInt64(seed) &+ 99)
-        let n = 10
-        let weights = (0..<n).map { _ in Double(rng.next() % 20 + 1) }
-        let values = (0..<n).map { _ in Double(rng.next() % 30 + 1) }
-        let capacity = weights.reduce(0, +) / 2
-        var m = LinearModel()
-        let x = (0..<n).map { m.addVariable("x\($0)", .binary) }
-        var weight = LinearExpression(), value = LinearExpression()
-        for i in 0..<n { weight.add(x[i], coefficient: weights[i]); value.add(x[i], coefficient: values[i]) }
-        m.add(weight <= capacity)
-        m.maximize(value)
-        var best = 0.0
-        for mask in 0..<(1 << n) {
-            var w = 0.0, v = 0.0
-            for i in 0..<n where mask & (1 << i) != 0 { w += weights[i]; v += values[i] }
-            if w <= capacity { best = max(best, v) }
-        }
+        let (m, best) = GLPKSolverTests.randomKnapsack(seed: UInt64(seed) &+ 99)
         let s = try solver.solve(m)
         #expect(s.status == .optimal && abs(s.objective! - best) < 1e-6)
         #expect(m.violation(of: s.values) == nil)

@@ -19,10 +19,9 @@ struct GLPKSolverTests {
         #expect(abs(s[x] - 3) < 1e-9 && abs(s[y] - 1) < 1e-9)
     }
 
-    /// Random 0/1 knapsacks against enumeration of all 2ⁿ choices.
-    @Test(arguments: 0..<25)
-    func knapsackEqualsBruteForce(seed: Int) throws {
-        var rng = SplitMix64(seed: UInt64(seed))
+    /// A random 0/1 knapsack of 10 items and its optimum by enumeration of all 2ⁿ choices.
+    static func randomKnapsack(seed: UInt64) -> (model: LinearModel, best: Double) {
+        var rng = SplitMix64(seed: seed)
         let n = 10
         let weights = (0..<n).map { _ in Double(rng.next() % 20 + 1) }
         let values = (0..<n).map { _ in Double(rng.next() % 30 + 1) }
@@ -33,13 +32,20 @@ struct GLPKSolverTests {
         for i in 0..<n { weight.add(x[i], coefficient: weights[i]); value.add(x[i], coefficient: values[i]) }
         m.add(weight <= capacity)
         m.maximize(value)
-        let s = try solver.solve(m)
         var best = 0.0
         for mask in 0..<(1 << n) {
             var w = 0.0, v = 0.0
             for i in 0..<n where mask & (1 << i) != 0 { w += weights[i]; v += values[i] }
             if w <= capacity { best = max(best, v) }
         }
+        return (m, best)
+    }
+
+    /// Random 0/1 knapsacks against enumeration of all 2ⁿ choices.
+    @Test(arguments: 0..<25)
+    func knapsackEqualsBruteForce(seed: Int) throws {
+        let (m, best) = Self.randomKnapsack(seed: UInt64(seed))
+        let s = try solver.solve(m)
         #expect(s.status == .optimal)
         #expect(abs(s.objective! - best) < 1e-6)
         #expect(m.violation(of: s.values) == nil)
