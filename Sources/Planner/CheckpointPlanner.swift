@@ -97,7 +97,13 @@ public struct ILPOptions: Sendable {
 extension CheckpointPlanner {
     /// Solves the MILP from the best baseline's plan, returns the optimal (or, on a time limit,
     /// the best found) plan with its proven lower bound; the plan is replayed by the simulator.
-    static func optimal(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, options: ILPOptions) throws(PlanError) -> PlannedSchedule {
+    ///
+    /// A solver accepts a solution within its feasibility tolerance (GLPK: 1e-7 of the budget on
+    /// the memory rows), which may replay a few bytes over the budget: such a plan is replaced by
+    /// the best baseline's, or, without one, the program is solved again with the budget lowered
+    /// by the overshoot (`modelBudget`; the first solve's bound, `priorBound`, stays the bound).
+    static func optimal(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, options: ILPOptions,
+                        modelBudget: Int? = nil, priorBound: Double? = nil) throws(PlanError) -> PlannedSchedule {
         let start = ContinuousClock.now
         let size = CheckpointMILP.estimatedSize(graph: graph)
         if size > options.maximumVariables {
@@ -106,7 +112,7 @@ extension CheckpointPlanner {
             fallback.summarize(status: "feasible", lowerBound: costs.onceEach, since: start)
             return fallback
         }
-        let milp = CheckpointMILP(graph: graph, costs: costs, budget: budget)
+        let milp = CheckpointMILP(graph: graph, costs: costs, budget: modelBudget ?? budget)
         // The best baseline within the budget, as incumbent and as fallback.
         var baseline: PlannedSchedule?
         do {
@@ -138,11 +144,27 @@ extension CheckpointPlanner {
         }
         // Every layer runs at least once: that cost is a proven bound even when the relaxation
         // did not finish.
-        let lowerBound = max(solution.bound.map { milp.cost(fromObjective: $0) } ?? costs.onceEach, costs.onceEach)
+        var lowerBound = max(solution.bound.map { milp.cost(fromObjective: $0) } ?? costs.onceEach, costs.onceEach)
+        if let priorBound { lowerBound = priorBound }
         switch solution.status {
         case .optimal, .feasible:
             let steps = milp.steps(from: solution.values)
-            let simulation = try PlanSimulator.replay(steps, on: graph, costs: costs, budget: budget)
+            let simulation: SimulationResult
+            do {
+                simulation = try PlanSimulator.replay(steps, on: graph, costs: costs, budget: budget)
+            } catch {
+                guard case .overBudget(let peak, _, _) = error, peak - budget <= max(16, budget / 100_000) else { throw error }
+                if var fallback = baseline {
+                    fallback.plan.solver = "ilp (incumbent: \(fallback.plan.solver); the program's plan was \(peak - budget) B over, within the solver's tolerance)"
+                    fallback.summarize(status: "feasible", lowerBound: lowerBound, since: start)
+                    return fallback
+                }
+                guard modelBudget == nil else { throw error }
+                var rest = options
+                rest.timeLimit = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
+                return try optimal(graph, costs: costs, budget: budget, options: rest,
+                                   modelBudget: budget - 2 * (peak - budget) - 1, priorBound: lowerBound)
+            }
             var chosen = PlannedSchedule(plan: Plan(graph: graph.name, solver: "ilp", budgetBytes: budget, steps: steps.map { step in
                 switch step {
                 case .compute(let l): .compute(graph.layers[l].name)
