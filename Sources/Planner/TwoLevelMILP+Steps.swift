@@ -24,8 +24,15 @@ extension TwoLevelMILP {
         }
         // Useful reloads: loaded during stage t and kept into t + 1.
         var usefulReload = Array(repeating: Set<TensorID>(), count: n)
-        for t in 0..<n { for (x, l) in reload[t] where on(l) && on(stored[t + 1][x]) { usefulReload[t].insert(x) } }
-        func reloadedAfter(_ x: TensorID, _ t: Int) -> Bool { (t..<n).contains { usefulReload[$0].contains(x) } }
+        var lastReload = [Int](repeating: -1, count: graph.tensors.count)
+        for t in 0..<n {
+            for (x, l) in reload[t] where on(l) && on(stored[t + 1][x]) {
+                usefulReload[t].insert(x)
+                lastReload[x] = max(lastReload[x], t)
+            }
+        }
+        func reloadedAfter(_ x: TensorID, _ t: Int) -> Bool { lastReload[x] >= t }
+        let isOutput = Set(graph.outputs)
         func kept(_ x: TensorID, into t: Int) -> Bool { t <= n && on(stored[t][x]) }
 
         var steps: [PlanStep] = []
@@ -49,7 +56,7 @@ extension TwoLevelMILP {
             for x in graph.tensors.indices where graph.tensors[x].kind != .parameter {
                 if fast[x] && !readHere.contains(x) && !kept(x, into: t + 1) && !offloadsHere.contains(x) {
                     drop(x, stage: t)
-                } else if !fast[x] && slow[x] && !reloadedAfter(x, t) && !graph.outputs.contains(x) {
+                } else if !fast[x] && slow[x] && !reloadedAfter(x, t) && !isOutput.contains(x) {
                     drop(x, stage: t)
                 }
             }
