@@ -101,7 +101,7 @@ def _tensors_in(arg) -> list[torch.fx.Node]:
 class _Recorder(torch.fx.Interpreter):
     """Runs the traced module node by node, recording values, FLOPs and (optionally) saved tensors."""
 
-    def __init__(self, gm, count_flops=True, on_saved=None):
+    def __init__(self, gm, count_flops=True):
         super().__init__(gm)
         self.flops: dict[str, float] = {}
         self.current: torch.fx.Node | None = None

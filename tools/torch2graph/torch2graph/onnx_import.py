@@ -10,7 +10,7 @@ planner manages and is left out; Identity nodes add no layer.
 from __future__ import annotations
 
 import onnx
-from onnx import TensorProto, numpy_helper, shape_inference
+from onnx import TensorProto, shape_inference
 
 DTYPE = {
     TensorProto.FLOAT: "float32", TensorProto.DOUBLE: "float64", TensorProto.FLOAT16: "float16",

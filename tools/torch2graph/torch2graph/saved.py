@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import torch
 import torch.fx
 import torch.nn as nn
-import torch.nn.functional as F
 
 from .export import _Recorder, _graph, tensor_bytes, trace, DTYPES, WIDTH
 
@@ -40,15 +39,6 @@ class SavedByLayer:
                 n *= d
             total += n * WIDTH[dtype]
         return total
-
-
-class _WithLoss(nn.Module):
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x, labels):
-        return F.cross_entropy(self.model(x), labels)
 
 
 def measure(model: nn.Module, example_inputs: tuple, leaves=(), name: str = "model", batch=None,
