@@ -7,6 +7,10 @@ import Synchronization
 /// column-major with CBC's defaults (its presolve, cuts and heuristics), silent; a warm start
 /// is offered as a MIP start; the time limit and relative gap are CBC's own. Progress reports
 /// are not available from CBC's C interface.
+///
+/// CBC checks its time limit between its own phases: on the largest programs here (ResNet-50's
+/// training graph, about 250,000 variables) its root processing ran past 400 s of a 120 s limit
+/// without a solution, where GLPK stops in time (docs/benchmarks.md). Prefer GLPK there.
 public struct CBCSolver: MILPSolver {
     public var name: String { "cbc" }
 
