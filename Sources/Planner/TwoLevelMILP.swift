@@ -89,8 +89,9 @@ struct TwoLevelMILP {
             return 4 * CheckpointMILP.estimatedSize(graph: graph) + 4 * parameters * n
         }
         var stages = 0
+        let outputs = Set(graph.outputs)
         for x in graph.tensors.indices where graph.tensors[x].kind != .parameter {
-            let last = graph.outputs.contains(x) ? n : (graph.consumers[x].last ?? -1)
+            let last = outputs.contains(x) ? n : (graph.consumers[x].last ?? -1)
             stages += max(0, last - (graph.producer[x] ?? -1))
         }
         var parameterStages = 0

@@ -6,17 +6,12 @@ extension TwoLevelPlanner {
     ///
     /// The summary's objective is the replayed total time; its lower bound is the program's proven
     /// bound, which holds for plans of the program's stage form (see ``TwoLevelMILP``), and its
-    /// status says whether the program was solved to optimality.
+    /// status says whether the program was solved to optimality. Called by
+    /// ``plan(_:costs:memory:solver:options:)`` once fast memory is at least the minimum; the
+    /// baselines' replays reject costs that are not in seconds.
     static func optimal(_ graph: ComputeGraph, costs: LayerCosts, memory: DeviceMemory, options: ILPOptions) throws(PlanError) -> TimedPlan {
         let start = ContinuousClock.now
         let name = TwoLevelSolver.milp.rawValue
-        let minimum = minimumFastBytes(graph)
-        if memory.fastBytes < minimum {
-            throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: minimum, solver: name)
-        }
-        guard costs.unit != .flops else {
-            throw .invalidRequest("timing a two-level plan needs layer times in seconds; give a hardware description (--hardware) or `time` per layer")
-        }
         // The baselines: fallback, and their residency choices as starting points.
         var baseline: TimedPlan?
         var residencies: [Set<TensorID>] = [[]]
@@ -92,7 +87,7 @@ extension TwoLevelPlanner {
             return finish(own!, label: recompute ? name : "\(name) (no recomputation: graph too large)", status: status, bound: bound)
         case .infeasible:
             // The stage form is stricter than the baselines' step placement; a baseline may still fit.
-            guard let baseline else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: smallest == .max ? minimum : smallest, solver: name) }
+            guard let baseline else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: smallest == .max ? minimumFastBytes(graph) : smallest, solver: name) }
             return finish(baseline, label: "\(name) (program infeasible; \(baseline.plan.solver))", status: "heuristic", bound: nil)
         case .unbounded:
             throw .invalidRequest("the two-level MILP is unbounded, which cannot happen for a valid graph; please report it")

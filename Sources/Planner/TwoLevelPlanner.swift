@@ -52,11 +52,11 @@ public enum TwoLevelPlanner {
     public static func plan(_ graph: ComputeGraph, costs: LayerCosts, memory: DeviceMemory, solver: TwoLevelSolver,
                             options: ILPOptions = ILPOptions()) throws(PlanError) -> TimedPlan {
         let start = ContinuousClock.now
-        if solver == .milp { return try optimal(graph, costs: costs, memory: memory, options: options) }
         let minimum = minimumFastBytes(graph)
         if memory.fastBytes < minimum {
             throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: minimum, solver: solver.rawValue)
         }
+        if solver == .milp { return try optimal(graph, costs: costs, memory: memory, options: options) }
         let schedule = try Baselines.checkpointAll(graph, costs: costs).plan.steps
         let parameters = graph.tensors.indices.filter { graph.tensors[$0].kind == .parameter }
         var unbounded = memory

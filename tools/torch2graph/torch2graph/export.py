@@ -13,6 +13,7 @@ are left out; `nn.Identity` and tuple indexing add no layer.
 from __future__ import annotations
 
 import json
+import math
 import operator
 from typing import Any
 
@@ -292,25 +293,19 @@ def _has_tensor(value) -> bool:
     return False
 
 
+def elements(shape) -> int:
+    """Elements of a tensor of this shape (1 for a scalar)."""
+    return math.prod(shape)
+
+
 def parameter_count(graph: dict) -> int:
     """Elements of the graph's parameter tensors."""
-    total = 0
-    for t in graph["tensors"]:
-        if t.get("kind") == "parameter":
-            n = 1
-            for d in t["shape"]:
-                n *= d
-            total += n
-    return total
+    return sum(elements(t["shape"]) for t in graph["tensors"] if t.get("kind") == "parameter")
 
 
 def tensor_bytes(t: dict) -> int:
-    if "bytes" in t:
-        return t["bytes"]
-    n = 1
-    for d in t["shape"]:
-        n *= d
-    return n * WIDTH[t.get("dtype", "float32")]
+    """A graph tensor's bytes: its explicit `bytes`, else shape × dtype width."""
+    return t["bytes"] if "bytes" in t else elements(t["shape"]) * WIDTH[t.get("dtype", "float32")]
 
 
 def dumps(graph: dict) -> str:

@@ -16,7 +16,7 @@ import torch
 import torch.fx
 import torch.nn as nn
 
-from .export import _Recorder, _graph, tensor_bytes, trace, DTYPES, WIDTH
+from .export import DTYPES, WIDTH, _Recorder, _graph, elements, tensor_bytes, trace
 
 
 @dataclass
@@ -27,18 +27,9 @@ class SavedByLayer:
     parameters: list[str] = field(default_factory=list)
     extras: list[tuple[str, list[int]]] = field(default_factory=list)  # (dtype, shape)
 
-    def activation_bytes(self, graph_tensors: dict[str, dict]) -> int:
-        """Bytes of the saved activations and inputs (graph tensors), without the extras."""
-        return sum(tensor_bytes(graph_tensors[t]) for t in self.tensors)
-
     def extra_bytes(self) -> int:
-        total = 0
-        for dtype, shape in self.extras:
-            n = 1
-            for d in shape:
-                n *= d
-            total += n * WIDTH[dtype]
-        return total
+        """Bytes of the buffers autograd saved that are no graph tensor."""
+        return sum(_bytes(dtype, shape) for dtype, shape in self.extras)
 
 
 def measure(model: nn.Module, example_inputs: tuple, leaves=(), name: str = "model", batch=None,
@@ -152,8 +143,8 @@ def compare(training_graph: dict, measured: dict[str, SavedByLayer]) -> list[Com
         graph_only = [t for t in reads if t not in entry.tensors and tensors[t].get("dtype") in ("int64", "bool")]
         extras = list(entry.extras)
         for t in graph_only:
-            n = _elements(tensors[t]["shape"])
-            match = next((e for e in extras if _elements(e[1]) == n), None)
+            n = elements(tensors[t]["shape"])
+            match = next((e for e in extras if elements(e[1]) == n), None)
             if match is not None:
                 extras.remove(match)
                 diff = _bytes(*match) - tensor_bytes(tensors[t])
@@ -167,12 +158,5 @@ def compare(training_graph: dict, measured: dict[str, SavedByLayer]) -> list[Com
     return rows
 
 
-def _elements(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
 def _bytes(dtype, shape):
-    return _elements(shape) * WIDTH[dtype]
+    return elements(shape) * WIDTH[dtype]
