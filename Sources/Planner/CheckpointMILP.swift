@@ -62,22 +62,14 @@ struct CheckpointMILP {
     /// How many rerun, storage and free variables the program would have, computed without
     /// building it (O(L + E)): to decline sizes that would exhaust memory or time.
     static func estimatedSize(graph: ComputeGraph) -> Int {
-        let n = graph.layers.count
-        let recomputable = graph.recomputableTensors()
-        var isOutput = [Bool](repeating: false, count: graph.tensors.count)
-        for t in graph.outputs { isOutput[t] = true }
-        let lastUse = graph.tensors.indices.map { t in isOutput[t] ? n : (graph.consumers[t].last ?? (graph.producer[t] ?? -1)) }
-        let reach = graph.recomputationReach(lastUse: lastUse, isSource: recomputable.map { !$0 })
+        let form = StageForm(graph: graph)
         var reruns = 0, stores = 0, frees = 0
-        for l in graph.layers.indices where graph.layers[l].phase == .forward {
-            let last = min(n - 1, graph.layerOutputs[l].map { reach[$0] }.max() ?? -1)
-            let stages = max(0, last - l)
-            reruns += stages
-            frees += stages * (graph.layerInputs[l].count + graph.layerOutputs[l].count)
+        for l in graph.layers.indices {
+            guard let last = form.lastRerunStage(l) else { continue }
+            reruns += last - l
+            frees += (last - l) * (graph.layerInputs[l].count + graph.layerOutputs[l].count)
         }
-        for x in graph.tensors.indices where recomputable[x] || graph.tensors[x].kind == .input {
-            stores += max(0, min(reach[x], n) - (graph.producer[x] ?? -1))
-        }
+        for x in graph.tensors.indices { stores += form.residentStages(x)?.count ?? 0 }
         return reruns * 2 + stores + frees  // reruns also get a usage variable each
     }
 
@@ -95,21 +87,9 @@ struct CheckpointMILP {
         costScale = positive.isEmpty ? 1 : Double(positive.count) / positive.reduce(0, +)
         frontierCost = costs.onceEach
 
-        let isForward = graph.layers.map { $0.phase == .forward }
-        var isOutput = [Bool](repeating: false, count: nT)
-        for t in graph.outputs { isOutput[t] = true }
-        let recomputable = graph.recomputableTensors()
-        var lastUse = [Int](repeating: -1, count: nT)
-        for t in 0..<nT {
-            lastUse[t] = graph.consumers[t].last ?? (graph.producer[t] ?? -1)
-            if isOutput[t] { lastUse[t] = n }
-        }
-        // Reach: the last stage at which t, or anything recomputable from it, is read.
-        let reach = graph.recomputationReach(lastUse: lastUse, isSource: recomputable.map { !$0 })
-        var fixedRange = [ClosedRange<Int>?](repeating: nil, count: nT)
-        for t in 0..<nT {
-            if let p = graph.producer[t], !isForward[p], lastUse[t] > p { fixedRange[t] = (p + 1)...lastUse[t] }
-        }
+        let form = StageForm(graph: graph)
+        let isOutput = form.isOutput
+        let fixedRange = form.fixedRange
         self.fixedRange = fixedRange
 
         rerun = Array(repeating: [:], count: n)
@@ -118,27 +98,20 @@ struct CheckpointMILP {
         usage = Array(repeating: [], count: n)
 
         // Storage variables.
-        for x in 0..<nT where graph.tensors[x].kind != .parameter {
-            if graph.tensors[x].kind == .input && graph.producer[x] == nil {
-                let last = min(reach[x], n)
-                guard last >= 0 else { continue }
-                for t in 0...last {
-                    stored[t][x] = model.addVariable("S[\(t)][\(graph.tensors[x].name)]", .binary)
-                }
+        for x in 0..<nT {
+            guard let stages = form.residentStages(x) else { continue }
+            for t in stages { stored[t][x] = model.addVariable("S[\(t)][\(graph.tensors[x].name)]", .binary) }
+            if graph.producer[x] == nil {
                 model.add(LinearExpression(stored[0][x]!) >= 1)
-            } else if recomputable[x], let p = graph.producer[x] {
-                let last = min(reach[x], n)
-                guard last > p else { continue }
-                for t in (p + 1)...last { stored[t][x] = model.addVariable("S[\(t)][\(graph.tensors[x].name)]", .binary) }
-                if isOutput[x] { model.add(LinearExpression(stored[n][x]!) >= 1, name: "output \(graph.tensors[x].name)") }
+            } else if isOutput[x], let s = stored[n][x] {
+                model.add(LinearExpression(s) >= 1, name: "output \(graph.tensors[x].name)")
             }
         }
         // Rerun variables.
+        let lastRerun = graph.layers.indices.map { form.lastRerunStage($0) ?? -1 }
         for t in 0..<n {
-            for l in 0..<t where isForward[l] {
-                if graph.layerOutputs[l].contains(where: { reach[$0] >= t }) {
-                    rerun[t][l] = model.addVariable("R[\(t)][\(graph.layers[l].name)]", .binary)
-                }
+            for l in 0..<t where lastRerun[l] >= t {
+                rerun[t][l] = model.addVariable("R[\(t)][\(graph.layers[l].name)]", .binary)
             }
         }
 
@@ -180,12 +153,7 @@ struct CheckpointMILP {
         }
 
         // Memory. C_t: parameters and the constant tensors resident in stage t.
-        let parameterBytes = graph.tensors.filter { $0.kind == .parameter }.reduce(0) { $0 + $1.bytes }
-        var stageConstant = [Double](repeating: Double(parameterBytes), count: n)
-        for x in 0..<nT {
-            guard let r = fixedRange[x] else { continue }
-            for t in r where t < n { stageConstant[t] += Double(graph.tensors[x].bytes) }
-        }
+        let stageConstant = form.stageConstant
         self.stageConstant = stageConstant
         var peak: Variable?
         if minimizePeak { peak = model.addVariable("peak", .continuous, lower: 0, upper: nil) }

@@ -83,6 +83,11 @@ public struct ILPOptions: Sendable {
     /// The two-level program decides recomputation while its estimated size is at most this many
     /// variables; larger graphs get the program without reruns (``TwoLevelMILP``).
     public var twoLevelRecomputationLimit: Int = 40_000
+    /// Cut counts of the relaxation (``CheckpointRelaxation``) solved, in turn, for a lower bound
+    /// before the full program; empty for none.
+    public var relaxationCuts: [Int] = [4, 8, 16, 32]
+    /// The share of the time limit the relaxation may use.
+    public var relaxationShare: Double = 0.25
 
     public init(timeLimit: Double? = 60, relativeGap: Double = 1e-4, solver: any MILPSolver = GLPKSolver(),
                 progress: (@Sendable (SolverProgress) -> Void)? = nil, maximumVariables: Int = 600_000) {
@@ -106,32 +111,54 @@ extension CheckpointPlanner {
                         modelBudget: Int? = nil, priorBound: Double? = nil) throws(PlanError) -> PlannedSchedule {
         let start = ContinuousClock.now
         let size = CheckpointMILP.estimatedSize(graph: graph)
-        if size > options.maximumVariables {
-            var fallback = try plan(graph, costs: costs, budget: budget, solver: .bestBaseline)
-            fallback.plan.solver = "ilp declined (\(size) variables > \(options.maximumVariables)); \(fallback.plan.solver)"
-            fallback.summarize(status: "feasible", lowerBound: costs.onceEach, since: start)
-            return fallback
-        }
-        let milp = CheckpointMILP(graph: graph, costs: costs, budget: modelBudget ?? budget)
-        // The best baseline within the budget, as incumbent and as fallback.
+        // The best baseline within the budget: incumbent, fallback, and what the bounds are for.
         var baseline: PlannedSchedule?
         do {
             baseline = try plan(graph, costs: costs, budget: budget, solver: .bestBaseline)
         } catch {
             if case .infeasibleBudget = error {} else { throw error }
         }
-        var incumbent: [Double]?
-        if let baseline {
-            var steps: [ResolvedStep] = []
-            for step in baseline.plan.steps {
+        let baselineSteps = baseline.map { b in
+            b.plan.steps.compactMap { step -> ResolvedStep? in
                 switch step {
-                case .compute(let name): steps.append(.compute(graph.layerID(named: name)!))
-                case .free(let name): steps.append(.free(graph.tensorID(named: name)!))
-                case .load, .evict, .offload: continue  // baselines here are one-level
+                case .compute(let name): .compute(graph.layerID(named: name)!)
+                case .free(let name): .free(graph.tensorID(named: name)!)
+                case .load, .evict, .offload: nil  // baselines here are one-level
                 }
             }
-            incumbent = milp.assignment(from: steps)
         }
+        // A bound from the relaxation with memory checked at a few cut stages, with a share of
+        // the time; it proves the baseline optimal when they meet.
+        var relaxedBound = costs.onceEach
+        if priorBound == nil, !options.relaxationCuts.isEmpty {
+            let relaxed = CheckpointRelaxation.lowerBound(
+                graph, costs: costs, budget: budget, cutCounts: options.relaxationCuts, incumbent: baselineSteps,
+                incumbentCost: baseline?.simulation.computeCost, solver: options.solver,
+                timeLimit: options.timeLimit.map { $0 * options.relaxationShare } ?? 60)
+            if let bound = relaxed.cost {
+                relaxedBound = bound
+            } else if baseline == nil {
+                // The relaxation is infeasible, so is every plan.
+                throw .infeasibleBudget(budgetBytes: budget, minimumBytes: minimumFeasibleBudget(graph, costs: costs, options: options, start: start),
+                                        solver: "ilp")
+            }
+            if var proven = baseline, proven.simulation.computeCost <= relaxedBound * (1 + options.relativeGap) {
+                proven.plan.solver = "ilp (\(proven.plan.solver), proven optimal by the relaxation with \(relaxed.cuts) cuts)"
+                proven.summarize(status: "optimal", lowerBound: relaxedBound, since: start)
+                return proven
+            }
+        }
+        if size > options.maximumVariables {
+            guard var fallback = baseline else {
+                throw .infeasibleBudget(budgetBytes: budget, minimumBytes: minimumFeasibleBudget(graph, costs: costs, options: options, start: start),
+                                        solver: "ilp")
+            }
+            fallback.plan.solver = "ilp declined (\(size) variables > \(options.maximumVariables)); \(fallback.plan.solver)"
+            fallback.summarize(status: "feasible", lowerBound: relaxedBound, since: start)
+            return fallback
+        }
+        let milp = CheckpointMILP(graph: graph, costs: costs, budget: modelBudget ?? budget)
+        let incumbent = baselineSteps.flatMap { milp.assignment(from: $0) }
         let remaining = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
         let solution: MILPSolution
         do {
@@ -144,7 +171,7 @@ extension CheckpointPlanner {
         }
         // Every layer runs at least once: that cost is a proven bound even when the relaxation
         // did not finish.
-        var lowerBound = max(solution.bound.map { milp.cost(fromObjective: $0) } ?? costs.onceEach, costs.onceEach)
+        var lowerBound = max(solution.bound.map { milp.cost(fromObjective: $0) } ?? costs.onceEach, relaxedBound)
         if let priorBound { lowerBound = priorBound }
         switch solution.status {
         case .optimal, .feasible:

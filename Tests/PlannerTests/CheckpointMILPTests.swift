@@ -89,9 +89,18 @@ struct CheckpointMILPSizeTests {
         let g = try RandomGraphs.trainingChain(length: 12, seed: 4)
         let costs = try LayerCosts.make(for: g)
         let budget = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes * 3 / 4
-        let r = try CheckpointPlanner.plan(g, costs: costs, budget: budget, solver: .ilp, options: ILPOptions(maximumVariables: 10))
+        var alone = ILPOptions(maximumVariables: 10)
+        alone.relaxationCuts = []
+        let r = try CheckpointPlanner.plan(g, costs: costs, budget: budget, solver: .ilp, options: alone)
         #expect(r.plan.solver.hasPrefix("ilp declined"))
         #expect(r.plan.summary?.lowerBound == costs.onceEach)
+        // With the relaxation the bound can only be better, and still below the plan's cost.
+        let relaxed = try CheckpointPlanner.plan(g, costs: costs, budget: budget, solver: .ilp, options: ILPOptions(maximumVariables: 10))
+        #expect(relaxed.plan.solver.hasPrefix("ilp declined") || relaxed.plan.solver.contains("proven optimal by the relaxation"))
+        let bound = try #require(relaxed.plan.summary?.lowerBound)
+        #expect(bound >= costs.onceEach && bound <= relaxed.simulation.computeCost)
+        #expect(relaxed.simulation.computeCost == r.simulation.computeCost)
+        #expect(try PlanSimulator.replay(relaxed.plan, on: g, costs: costs, budget: budget) == relaxed.simulation)
         #expect(try PlanSimulator.replay(r.plan, on: g, costs: costs, budget: budget) == r.simulation)
     }
 }
