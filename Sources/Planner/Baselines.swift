@@ -161,8 +161,10 @@ public enum Baselines {
         return (s.simulation.peakBytes, s.simulation.computeCost) < (best.simulation.peakBytes, best.simulation.computeCost)
     }
 
-    static func schedule(_ graph: ComputeGraph, costs: LayerCosts, keep: [Bool], solver: String, budget: Int?) throws(PlanError) -> PlannedSchedule {
+    static func schedule(_ graph: ComputeGraph, costs: LayerCosts, keep: [Bool], solver: String, budget: Int?,
+                         eviction: ScheduleBuilder.EvictionPolicy = .dtr) throws(PlanError) -> PlannedSchedule {
         var builder = ScheduleBuilder(graph: graph, costs: costs, keep: keep, budget: budget)
+        builder.eviction = eviction
         let steps: [ResolvedStep]
         do {
             steps = try builder.run()

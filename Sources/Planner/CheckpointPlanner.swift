@@ -111,12 +111,17 @@ extension CheckpointPlanner {
                         modelBudget: Int? = nil, priorBound: Double? = nil) throws(PlanError) -> PlannedSchedule {
         let start = ContinuousClock.now
         let size = CheckpointMILP.estimatedSize(graph: graph)
-        // The best baseline within the budget: incumbent, fallback, and what the bounds are for.
+        // The best baseline within the budget, or a cheaper plan from a variant of DTR's eviction
+        // policy: incumbent, fallback, and what the bounds are for.
         var baseline: PlannedSchedule?
         do {
             baseline = try plan(graph, costs: costs, budget: budget, solver: .bestBaseline)
         } catch {
             if case .infeasibleBudget = error {} else { throw error }
+        }
+        if let searched = evictionSearch(graph, costs: costs, budget: budget),
+           baseline.map({ searched.simulation.computeCost < $0.simulation.computeCost }) ?? true {
+            baseline = searched
         }
         let baselineSteps = baseline.map { b in
             b.plan.steps.compactMap { step -> ResolvedStep? in

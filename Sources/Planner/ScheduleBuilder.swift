@@ -1,3 +1,4 @@
+import Foundation
 import Graph
 
 /// Runs a graph's layers in topological order, freeing tensors as a policy allows and
@@ -17,12 +18,27 @@ import Graph
 /// from it without passing another kept tensor may still be read, because it is the source of
 /// that recomputation.
 struct ScheduleBuilder {
+    /// The eviction score's variants: DTR's (Kirisame et al. 2021, h = c / (m · s)) and the
+    /// neighbours of it that the planner's search tries (staleness weighted by an exponent; the
+    /// cost of the evicted inputs counted, as DTR's h_DTR does with its evicted neighbourhood).
+    struct EvictionPolicy: Sendable, Hashable {
+        var stalenessExponent: Double
+        var countsEvictedInputs: Bool
+        static let dtr = EvictionPolicy(stalenessExponent: 1, countsEvictedInputs: false)
+        /// The variants the planner's incumbent search runs (DTR's own first).
+        static let variants: [EvictionPolicy] = [0, 0.5, 1, 2].flatMap { a in
+            [false, true].map { EvictionPolicy(stalenessExponent: a, countsEvictedInputs: $0) }
+        }
+    }
+
     let graph: ComputeGraph
     let costs: LayerCosts
     /// Forward tensors to keep from their producer to their last reader.
     let keep: [Bool]
     /// When set, evict to stay within it.
     let budget: Int?
+    /// How eviction scores tensors.
+    var eviction = EvictionPolicy.dtr
 
     private(set) var steps: [ResolvedStep] = []
     private var resident: [Bool]
@@ -164,7 +180,7 @@ struct ScheduleBuilder {
     }
 
     /// DTR's heuristic: evict the resident recomputable tensor with the least
-    /// cost / (bytes · staleness) until `need` more bytes fit.
+    /// cost / (bytes · staleness^α) until `need` more bytes fit (α and the cost per ``EvictionPolicy``).
     private mutating func evict(toFit need: Int, budget: Int) throws(Failure) {
         while bytes + need > budget {
             var best: TensorID?
@@ -172,7 +188,15 @@ struct ScheduleBuilder {
             for t in residentList where resident[t] && pinned[t] == 0 {
                 guard let p = graph.producer[t], graph.layers[p].phase == .forward else { continue }
                 let staleness = Double(clock - lastAccess[t] + 1)
-                let score = (costs.perLayer[p] + 1e-12) / (Double(graph.tensors[t].bytes) * staleness)
+                var cost = costs.perLayer[p]
+                if eviction.countsEvictedInputs {
+                    // The evicted neighbourhood, one level: recomputing t also recomputes the
+                    // producers of its producer's inputs that are gone.
+                    for i in graph.layerInputs[p] where !resident[i] {
+                        if let q = graph.producer[i], graph.layers[q].phase == .forward { cost += costs.perLayer[q] }
+                    }
+                }
+                let score = (cost + 1e-12) / (Double(graph.tensors[t].bytes) * pow(staleness, eviction.stalenessExponent))
                 if score < bestScore { bestScore = score; best = t }
             }
             guard let victim = best else { throw .cannotFit(needed: bytes + need) }
