@@ -8,13 +8,14 @@ cd "$(dirname "$0")/.."
 PY=${1:?python with torch and torch2graph}; OUT=${2:-/tmp}
 "$PY" - "$OUT/gpt2-24.json" <<'PYEOF'
 import sys, torch
-from torch2graph import export, models
+from torch2graph import models
+from torch2graph.export import export, dumps
 with torch.device("meta"):
     model = models.GPT2(blocks=24)
     b, s = 4, 1024
     inputs = (torch.randint(0, 50257, (b, s)), torch.arange(s).expand(b, s))
-graph = export.export(model, inputs, name="gpt2-24-b4", batch=b, input_names=["ids", "positions"])
-open(sys.argv[1], "w").write(export.dumps(graph))
+graph = export(model, inputs, name="gpt2-24-b4", batch=b, input_names=["ids", "positions"])
+open(sys.argv[1], "w").write(dumps(graph))
 PYEOF
 swift build -c release --product plan-cli >/dev/null
 .build/release/plan-cli export "$OUT/gpt2-24.json" --training -o "$OUT/gpt2-24-train.json" >/dev/null

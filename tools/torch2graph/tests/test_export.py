@@ -81,3 +81,9 @@ def test_committed_fixtures_are_the_exporters_output(name):
     committed = json.load(open(path))
     fresh["exporter"] = committed["exporter"]  # the torch version that wrote it
     assert json.loads(dumps(fresh)) == committed
+
+
+def test_the_graph_is_named_as_asked():
+    model = UNet(width=4)
+    assert export(model, (torch.randn(1, 3, 32, 32),), name="tiny-unet")["name"] == "tiny-unet"
+    assert export(model, (torch.randn(1, 3, 32, 32),))["name"] == "unet"

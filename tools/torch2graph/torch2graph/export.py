@@ -272,9 +272,9 @@ def _graph(gm, recorder, model, name, batch, input_names, dtype_override, output
     out_node = next(n for n in gm.graph.nodes if n.op == "output")
     for a in _tensors_in(out_node.args):
         t = value_tensor.get(a.name)
-        for name in (t if isinstance(t, list) else [t]):
-            if isinstance(name, str) and name not in graph_outputs:
-                graph_outputs.append(name)
+        for tname in (t if isinstance(t, list) else [t]):
+            if isinstance(tname, str) and tname not in graph_outputs:
+                graph_outputs.append(tname)
     graph = {"name": name}
     if batch is not None:
         graph["batch"] = batch
