@@ -68,6 +68,18 @@ public struct LinearModel: Sendable {
         sense = .maximize
     }
 
+    /// The same program with every integer and binary variable continuous within its bounds
+    /// (binaries in [0, 1]): its optimum bounds the original's.
+    public func withoutIntegrality() -> LinearModel {
+        var relaxed = self
+        relaxed.variables = variables.map { v in
+            var c = v
+            c.domain = .continuous
+            return c
+        }
+        return relaxed
+    }
+
     /// The first reason an assignment is not a feasible solution, or `nil` if it is one.
     /// - Complexity: O(number of non-zero coefficients).
     public func violation(of values: [Double], tolerance: Double = 1e-6) -> String? {

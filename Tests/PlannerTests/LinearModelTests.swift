@@ -36,3 +36,19 @@ struct LinearModelTests {
         _ = x
     }
 }
+
+@Suite("Linear relaxation of a model")
+struct WithoutIntegralityTests {
+    /// A knapsack whose LP optimum is fractional: the relaxation's optimum bounds the integer one.
+    @Test func relaxationBoundsTheIntegerOptimum() throws {
+        var m = LinearModel()
+        let x = (0..<3).map { m.addVariable("x\($0)", .binary) }
+        m.add(LinearExpression.sum(x) <= 1.5)
+        m.maximize(3 * x[0] + 2 * x[1] + 1 * x[2])
+        let integer = try GLPKSolver().solve(m)
+        let relaxed = try GLPKSolver().solve(m.withoutIntegrality())
+        #expect(integer.objective == 3)
+        #expect(abs(relaxed.objective! - 4) < 1e-9)  // x0 = 1, x1 = 0.5
+        #expect(m.withoutIntegrality().variables.allSatisfy { $0.domain == .continuous && $0.lower == 0 && $0.upper == 1 })
+    }
+}
