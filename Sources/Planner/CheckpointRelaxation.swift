@@ -311,7 +311,9 @@ extension CheckpointRelaxation {
                         pendingCut = interval
                     }
                 } else {
-                    guard let r = rerun[interval][l] else { return nil }
+                    // A rerun after the last frontier (as for an output evicted and needed at
+                    // the end) has no stage in this form.
+                    guard interval < rerun.count, let r = rerun[interval][l] else { return nil }
                     values[r.index] = 1
                 }
                 for o in graph.layerOutputs[l] { resident[o] = true }

@@ -52,6 +52,17 @@ struct CheckpointRelaxationTests {
         }
     }
 
+    /// A plan that reruns a layer after the last frontier is not in stage form: no assignment,
+    /// no crash (the bench of VGG-16 training once stopped on an index out of range there).
+    @Test func rerunAfterTheLastFrontierHasNoAssignment() throws {
+        let g = try RandomGraphs.trainingChain(length: 3, seed: 1)
+        let costs = try LayerCosts.make(for: g)
+        let r = CheckpointRelaxation(graph: g, costs: costs, budget: 1 << 20, cuts: [0, 2, g.layers.count - 1])
+        let steps = g.layers.indices.map { ResolvedStep.compute($0) } + [.compute(0)]
+        #expect(r.assignment(from: steps) == nil)
+        #expect(r.assignment(from: g.layers.indices.map { ResolvedStep.compute($0) }) != nil)
+    }
+
     /// The bound never exceeds the optimum of the full program (solved alone), and an infeasible
     /// relaxation means no plan fits.
     @Test(arguments: Array(UInt64(1)...16))
