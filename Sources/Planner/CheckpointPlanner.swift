@@ -100,8 +100,12 @@ public struct ILPOptions: Sendable {
 }
 
 extension CheckpointPlanner {
-    /// Solves the MILP from the best baseline's plan, returns the optimal (or, on a time limit,
-    /// the best found) plan with its proven lower bound; the plan is replayed by the simulator.
+    /// Solves the MILP from the best incumbent (the baselines and ``evictionSearch(_:costs:budget:)``),
+    /// returns the optimal (or, on a time limit, the best found) plan with its proven lower bound;
+    /// the plan is replayed by the simulator. ``CheckpointRelaxation`` runs first, with
+    /// `options.relaxationShare` of the time: when its bound meets the incumbent, that plan is
+    /// returned as optimal without building the full program; its bound is also what graphs too
+    /// large for the full program get.
     ///
     /// A solver accepts a solution within its feasibility tolerance (GLPK: 1e-7 of the budget on
     /// the memory rows), which may replay a few bytes over the budget: such a plan is replaced by
