@@ -127,15 +127,7 @@ extension CheckpointPlanner {
            baseline.map({ searched.simulation.computeCost < $0.simulation.computeCost }) ?? true {
             baseline = searched
         }
-        let baselineSteps = baseline.map { b in
-            b.plan.steps.compactMap { step -> ResolvedStep? in
-                switch step {
-                case .compute(let name): .compute(graph.layerID(named: name)!)
-                case .free(let name): .free(graph.tensorID(named: name)!)
-                case .load, .evict, .offload: nil  // baselines here are one-level
-                }
-            }
-        }
+        let baselineSteps = baseline.flatMap { try? PlanSimulator.resolvedSteps(of: $0.plan, on: graph) }
         // A bound from the relaxation with memory checked at a few cut stages, with a share of
         // the time; it proves the baseline optimal when they meet.
         var relaxedBound = costs.onceEach

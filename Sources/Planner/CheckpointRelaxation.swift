@@ -55,9 +55,7 @@ struct CheckpointRelaxation {
     /// Residency indicators h and the expression each is at least.
     private(set) var indicators: [(Variable, LinearExpression)] = []
 
-    /// Evenly spaced cuts: stage 0 and `count` more, spread over the stages where memory is
-    /// tightest (the later half of the graph holds the backward pass, so half the cuts go there
-    /// and half before).
+    /// Evenly spaced cuts: stage 0 and `count` more over stages 1..<n (fewer when they coincide).
     static func cuts(graph: ComputeGraph, count: Int) -> [Int] {
         let n = graph.layers.count
         guard n > 1, count > 0 else { return [0] }
@@ -84,7 +82,6 @@ struct CheckpointRelaxation {
         let m = cuts.count
         let memoryScale = 1 / Double(max(budget, 1))
         // Interval i is [start(i), end(i)); a final pseudo-cut at n holds the outputs.
-        func start(_ i: Int) -> Int { i < m ? cuts[i] : n }
         func end(_ i: Int) -> Int { i + 1 < m ? cuts[i + 1] : n }
 
         stored = Array(repeating: [:], count: m + 1)

@@ -38,6 +38,16 @@ public enum PlanSimulator {
     /// - Throws: ``PlanError`` naming the first broken step and the reason.
     /// - Complexity: O(steps + Σ operands of computed layers + T).
     public static func replay(_ plan: Plan, on graph: ComputeGraph, costs: LayerCosts, budget: Int? = nil) throws(PlanError) -> SimulationResult {
+        if plan.resident != nil {
+            throw .invalidRequest("plan names resident parameters, so it is for two memory levels; replay it with TimingSimulator (plan-cli verify --hardware HW)")
+        }
+        return try replay(resolvedSteps(of: plan, on: graph), on: graph, costs: costs, budget: budget)
+    }
+
+    /// A one-level plan's steps as layer and tensor indices of `graph`.
+    /// - Throws: ``PlanError/invalidStep(step:description:reason:)`` for a name the graph does not
+    ///   have, or a transfer between memory levels.
+    static func resolvedSteps(of plan: Plan, on graph: ComputeGraph) throws(PlanError) -> [ResolvedStep] {
         var steps: [ResolvedStep] = []
         steps.reserveCapacity(plan.steps.count)
         for (i, step) in plan.steps.enumerated() {
@@ -57,10 +67,7 @@ public enum PlanSimulator {
                                    reason: "a transfer between memory levels; replay two-level plans with TimingSimulator (plan-cli verify --hardware HW)")
             }
         }
-        if plan.resident != nil {
-            throw .invalidRequest("plan names resident parameters, so it is for two memory levels; replay it with TimingSimulator (plan-cli verify --hardware HW)")
-        }
-        return try replay(steps, on: graph, costs: costs, budget: budget)
+        return steps
     }
 
     static func replay(_ steps: [ResolvedStep], on graph: ComputeGraph, costs: LayerCosts, budget: Int?) throws(PlanError) -> SimulationResult {

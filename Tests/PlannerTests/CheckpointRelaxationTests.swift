@@ -18,14 +18,14 @@ struct CheckpointRelaxationTests {
          try RandomGraphs.trainingChain(length: 4 + Int(seed % 7), seed: seed)]
     }
 
-    static func steps(_ plan: Plan, _ g: ComputeGraph) -> [ResolvedStep] {
-        plan.steps.compactMap { step in
-            switch step {
-            case .compute(let n): .compute(g.layerID(named: n)!)
-            case .free(let n): .free(g.tensorID(named: n)!)
-            default: nil
-            }
-        }
+    static func steps(_ plan: Plan, _ g: ComputeGraph) throws -> [ResolvedStep] {
+        try PlanSimulator.resolvedSteps(of: plan, on: g)
+    }
+
+    /// The budgets at these fractions of the checkpoint-all peak.
+    static func budgets(_ g: ComputeGraph, _ costs: LayerCosts, _ fractions: [Double]) throws -> [Int] {
+        let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
+        return fractions.map { Int(Double(peak) * $0) }
     }
 
     /// The validity argument, row by row: every baseline's plan within the budget is a feasible
@@ -34,14 +34,12 @@ struct CheckpointRelaxationTests {
     func everyPlanWithinTheBudgetIsFeasibleForTheRelaxation(seed: UInt64) throws {
         for g in try Self.graphs(seed) {
             let costs = try LayerCosts.make(for: g)
-            let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
-            for fraction in [1.0, 0.8, 0.6, 0.45] {
-                let budget = Int(Double(peak) * fraction)
+            for budget in try Self.budgets(g, costs, [1.0, 0.8, 0.6, 0.45]) {
                 for solver in CheckpointSolver.baselines {
                     guard let p = try? CheckpointPlanner.plan(g, costs: costs, budget: budget, solver: solver) else { continue }
                     for count in [1, 3, g.layers.count] {
                         let r = CheckpointRelaxation(graph: g, costs: costs, budget: budget, cuts: CheckpointRelaxation.cuts(graph: g, count: count))
-                        let values = try #require(r.assignment(from: Self.steps(p.plan, g)), "\(g.name): \(solver.rawValue) not in stage form")
+                        let values = try #require(r.assignment(from: try Self.steps(p.plan, g)), "\(g.name): \(solver.rawValue) not in stage form")
                         #expect(r.model.violation(of: values) == nil, "\(g.name) at \(budget) B, \(count) cuts, \(solver.rawValue): \(r.model.violation(of: values) ?? "")")
                         // Its objective counts each rerun layer once per interval at most.
                         let objective = r.cost(fromObjective: r.model.objective.value(at: values))
@@ -69,9 +67,7 @@ struct CheckpointRelaxationTests {
     func boundNeverExceedsTheOptimum(seed: UInt64) throws {
         for g in try Self.graphs(seed) {
             let costs = try LayerCosts.make(for: g)
-            let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
-            for fraction in [1.0, 0.75, 0.55, 0.4] {
-                let budget = Int(Double(peak) * fraction)
+            for budget in try Self.budgets(g, costs, [1.0, 0.75, 0.55, 0.4]) {
                 let optimum = try? CheckpointPlanner.plan(g, costs: costs, budget: budget, solver: .ilp, options: Self.fullProgram)
                 for counts in [[1], [2, 4], [g.layers.count]] {
                     let bound = CheckpointRelaxation.lowerBound(g, costs: costs, budget: budget, cutCounts: counts, incumbent: nil,
@@ -94,9 +90,7 @@ struct CheckpointRelaxationTests {
     func boundNeverExceedsExhaustiveSearch(seed: UInt64) throws {
         let g = try RandomGraphs.trainingChain(length: 2 + Int(seed % 3), seed: seed * 3)
         let costs = try LayerCosts.make(for: g)
-        let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
-        for fraction in [1.0, 0.8, 0.6, 0.45] {
-            let budget = Int(Double(peak) * fraction)
+        for budget in try Self.budgets(g, costs, [1.0, 0.8, 0.6, 0.45]) {
             let exhaustive = BruteForceSchedules.optimalCost(g, costs: costs.perLayer, budget: budget)
             let bound = CheckpointRelaxation.lowerBound(g, costs: costs, budget: budget, cutCounts: [1, 2, g.layers.count], incumbent: nil,
                                                         incumbentCost: nil, solver: GLPKSolver(), timeLimit: 30)
@@ -112,9 +106,7 @@ struct CheckpointRelaxationTests {
         for seed in UInt64(1)...6 {
             let g = try RandomGraphs.trainingChain(length: 10, seed: seed, uniformSizes: true)
             let costs = try LayerCosts.make(for: g)
-            let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
-            for fraction in [0.8, 0.6] {
-                let budget = Int(Double(peak) * fraction)
+            for budget in try Self.budgets(g, costs, [0.8, 0.6]) {
                 let fast = try CheckpointPlanner.plan(g, costs: costs, budget: budget, solver: .ilp, options: CheckpointMILPTests.options)
                 let reference = try CheckpointPlanner.plan(g, costs: costs, budget: budget, solver: .ilp, options: Self.fullProgram)
                 #expect(reference.plan.summary?.status == "optimal")
