@@ -129,13 +129,18 @@ extension CheckpointPlanner {
         }
         let baselineSteps = baseline.flatMap { try? PlanSimulator.resolvedSteps(of: $0.plan, on: graph) }
         // A bound from the relaxation with memory checked at a few cut stages, with a share of
-        // the time; it proves the baseline optimal when they meet.
+        // the time (all that is left when the full program is too large to build); it proves the
+        // baseline optimal when they meet.
         var relaxedBound = costs.onceEach
         if priorBound == nil, !options.relaxationCuts.isEmpty {
+            let declined = size > options.maximumVariables
+            let relaxationTime = options.timeLimit.map { limit in
+                declined ? max(0.1, limit - (ContinuousClock.now - start).seconds) : limit * options.relaxationShare
+            }
             let relaxed = CheckpointRelaxation.lowerBound(
                 graph, costs: costs, budget: budget, cutCounts: options.relaxationCuts, incumbent: baselineSteps,
                 incumbentCost: baseline?.simulation.computeCost, solver: options.solver,
-                timeLimit: options.timeLimit.map { $0 * options.relaxationShare } ?? 60)
+                timeLimit: relaxationTime ?? 60)
             if let bound = relaxed.cost {
                 relaxedBound = bound
             } else if baseline == nil {

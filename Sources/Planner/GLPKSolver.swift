@@ -2,8 +2,9 @@
 ///
 /// The relaxation is scaled, given an advanced basis and solved with the dual simplex; branch and
 /// bound then runs with presolve off (so that a warm start can be offered), GLPK's four cut
-/// families on, hybrid pseudo-cost branching and best-bound backtracking. See
-/// ../shared/notes/glpk.md for the measurements behind these choices.
+/// families on, best-bound backtracking, and hybrid pseudo-cost branching — Driebeck and
+/// Tomlin's heuristic instead when there is a time limit, which GLPK's strong branching for
+/// pseudocosts does not check. docs/benchmarks.md has the measurements behind these choices.
 ///
 /// The model is validated in Swift before any GLPK call, so no input makes GLPK abort the process.
 public struct GLPKSolver: MILPSolver {
