@@ -177,12 +177,7 @@ public enum Baselines {
             }
         }
         let simulation = try PlanSimulator.replay(steps, on: graph, costs: costs, budget: nil)
-        let plan = Plan(graph: graph.name, solver: solver, budgetBytes: budget, steps: steps.map { step in
-            switch step {
-            case .compute(let l): .compute(graph.layers[l].name)
-            case .free(let t): .free(graph.tensors[t].name)
-            }
-        })
+        let plan = Plan(graph: graph.name, solver: solver, budgetBytes: budget, steps: steps.map { $0.named(in: graph) })
         return PlannedSchedule(plan: plan, simulation: simulation)
     }
 }

@@ -50,6 +50,10 @@ struct CheckpointMILP {
     private(set) var frees: [[LayerID: [(TensorID, Variable)]]]
     /// U[t][k] for every position of every stage.
     private(set) var usage: [[(LayerID, Variable)]]
+    /// The constraints that define U (in terms of S, R, F and the previous U).
+    private(set) var usageRows: [Int] = []
+    /// Whether the program minimizes the peak (U bounded by a peak variable, not by 1).
+    let minimizesPeak: Bool
     /// Cost of running every layer once.
     let frontierCost: Double
 
@@ -80,6 +84,7 @@ struct CheckpointMILP {
         self.graph = graph
         self.costs = costs
         self.budget = budget
+        minimizesPeak = minimizePeak
         let n = graph.layers.count
         let nT = graph.tensors.count
         memoryScale = 1 / Double(max(budget, 1))
@@ -175,6 +180,7 @@ struct CheckpointMILP {
                 let outBytes = Double(graph.layerOutputs[k].reduce(0) { $0 + graph.tensors[$1].bytes }) * memoryScale
                 if k == t { definition.constant += outBytes } else { definition.add(rerun[t][k]!, coefficient: outBytes) }
                 model.add(LinearExpression(u) - definition == 0, name: "U[\(t)][\(k)]")
+                usageRows.append(model.constraints.count - 1)
                 if let peak { model.add(LinearExpression(u) <= LinearExpression(peak)) }
                 usage[t].append((k, u))
                 previous = u
@@ -305,7 +311,13 @@ struct CheckpointMILP {
                 }
             }
         }
-        // Usage by the defining equations, in order.
+        fillUsage(&values)
+        return model.violation(of: values, tolerance: 1e-7) == nil ? values : nil
+    }
+
+    /// Sets every U from S, R and F by its defining equation, stage by stage in order.
+    func fillUsage(_ values: inout [Double]) {
+        let n = graph.layers.count
         for t in 0..<n {
             var previous: Double?
             var pending = 0.0
@@ -327,6 +339,5 @@ struct CheckpointMILP {
                 }
             }
         }
-        return model.violation(of: values, tolerance: 1e-7) == nil ? values : nil
     }
 }

@@ -88,6 +88,16 @@ public struct ILPOptions: Sendable {
     public var relaxationCuts: [Int] = [4, 8, 16, 32]
     /// The share of the time limit the relaxation may use.
     public var relaxationShare: Double = 0.25
+    /// The large neighbourhood search that improves the incumbent before the full program is
+    /// solved (``CheckpointMILP/improve(_:neighbourhoods:solver:timeLimit:neighbourhoodTimeLimit:)``):
+    /// forward layers per group (every decision about them re-optimized), 0 for none;
+    public var neighbourhoodLayers: Int = 4
+    /// about how many variables each window of consecutive stages frees, 0 for none;
+    public var neighbourhoodVariables: Int = 6_000
+    /// seconds each neighbourhood's program may take;
+    public var neighbourhoodTimeLimit: Double = 4
+    /// and the share of the time left after the relaxation that the search may use (0: none).
+    public var searchShare: Double = 0.5
 
     public init(timeLimit: Double? = 60, relativeGap: Double = 1e-4, solver: any MILPSolver = GLPKSolver(),
                 progress: (@Sendable (SolverProgress) -> Void)? = nil, maximumVariables: Int = 600_000) {
@@ -105,7 +115,10 @@ extension CheckpointPlanner {
     /// the plan is replayed by the simulator. ``CheckpointRelaxation`` runs first, with
     /// `options.relaxationShare` of the time: when its bound meets the incumbent, that plan is
     /// returned as optimal without building the full program; its bound is also what graphs too
-    /// large for the full program get.
+    /// large for the full program get. Otherwise the incumbent, its frees moved earliest so that
+    /// it is a solution of the full program, is improved by a large neighbourhood search
+    /// (``CheckpointMILP/improve(_:neighbourhoods:solver:timeLimit:neighbourhoodTimeLimit:)``)
+    /// with `options.searchShare` of the time left, and the full program is solved from it.
     ///
     /// A solver accepts a solution within its feasibility tolerance (GLPK: 1e-7 of the budget on
     /// the memory rows), which may replay a few bytes over the budget: such a plan is replaced by
@@ -127,7 +140,8 @@ extension CheckpointPlanner {
            baseline.map({ searched.simulation.computeCost < $0.simulation.computeCost }) ?? true {
             baseline = searched
         }
-        let baselineSteps = baseline.flatMap { try? PlanSimulator.resolvedSteps(of: $0.plan, on: graph) }
+        // With its frees as early as possible, so that it maps to a solution of the programs.
+        let baselineSteps = baseline.flatMap { try? PlanSimulator.resolvedSteps(of: $0.plan, on: graph).withEarliestFrees(on: graph) }
         // A bound from the relaxation with memory checked at a few cut stages, with a share of
         // the time (all that is left when the full program is too large to build); it proves the
         // baseline optimal when they meet.
@@ -164,7 +178,23 @@ extension CheckpointPlanner {
             return fallback
         }
         let milp = CheckpointMILP(graph: graph, costs: costs, budget: modelBudget ?? budget)
-        let incumbent = baselineSteps.flatMap { milp.assignment(from: $0) }
+        var incumbent = baselineSteps.flatMap { milp.assignment(from: $0) }
+        // Improve the incumbent by a large neighbourhood search, with a share of the time left.
+        if let from = incumbent, var improved = baseline, options.searchShare > 0 {
+            let limit = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) * options.searchShare }
+            let search = milp.improve(from, neighbourhoods: milp.neighbourhoods(groupSize: options.neighbourhoodLayers,
+                                                                               windowVariables: options.neighbourhoodVariables),
+                                      solver: options.solver, timeLimit: limit, neighbourhoodTimeLimit: options.neighbourhoodTimeLimit)
+            let steps = milp.steps(from: search.values)
+            if search.improvements > 0,
+               let simulation = try? PlanSimulator.replay(steps, on: graph, costs: costs, budget: budget),
+               simulation.computeCost < improved.simulation.computeCost {
+                improved = PlannedSchedule(plan: Plan(graph: graph.name, solver: "neighbourhood search from \(improved.plan.solver)", budgetBytes: budget,
+                                                      steps: steps.map { $0.named(in: graph) }), simulation: simulation)
+                baseline = improved
+                incumbent = search.values
+            }
+        }
         let remaining = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
         let solution: MILPSolution
         do {
@@ -198,12 +228,8 @@ extension CheckpointPlanner {
                 return try optimal(graph, costs: costs, budget: budget, options: rest,
                                    modelBudget: budget - 2 * (peak - budget) - 1, priorBound: lowerBound)
             }
-            var chosen = PlannedSchedule(plan: Plan(graph: graph.name, solver: "ilp", budgetBytes: budget, steps: steps.map { step in
-                switch step {
-                case .compute(let l): .compute(graph.layers[l].name)
-                case .free(let t): .free(graph.tensors[t].name)
-                }
-            }), simulation: simulation)
+            var chosen = PlannedSchedule(plan: Plan(graph: graph.name, solver: "ilp", budgetBytes: budget, steps: steps.map { $0.named(in: graph) }),
+                                         simulation: simulation)
             var status = solution.status == .optimal ? "optimal" : "feasible"
             if let baseline, baseline.simulation.computeCost < simulation.computeCost {
                 chosen = baseline  // the solver stopped before reaching the baseline's cost

@@ -4,6 +4,14 @@ import Graph
 enum ResolvedStep: Hashable, Sendable {
     case compute(LayerID)
     case free(TensorID)
+
+    /// The plan's step, by name.
+    func named(in graph: ComputeGraph) -> PlanStep {
+        switch self {
+        case .compute(let l): .compute(graph.layers[l].name)
+        case .free(let t): .free(graph.tensors[t].name)
+        }
+    }
 }
 
 /// What replaying a plan measured.

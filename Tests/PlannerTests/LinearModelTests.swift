@@ -52,3 +52,54 @@ struct WithoutIntegralityTests {
         #expect(m.withoutIntegrality().variables.allSatisfy { $0.domain == .continuous && $0.lower == 0 && $0.upper == 1 })
     }
 }
+
+@Suite("Restriction of a model")
+struct RestrictionTests {
+    /// A small knapsack: fixing one item at a time, the restriction's optimum expanded is a
+    /// solution of the whole, with the objective brute force gives for that fixing.
+    @Test func restrictionOptimumIsTheBestCompletion() throws {
+        let weights = [3.0, 4, 2, 5], values = [4.0, 5, 3, 6]
+        var m = LinearModel()
+        let x = weights.indices.map { m.addVariable("x\($0)", .binary) }
+        var w = LinearExpression(), v = LinearExpression()
+        for i in weights.indices { w.add(x[i], coefficient: weights[i]); v.add(x[i], coefficient: values[i]) }
+        m.add(w <= 9, name: "capacity")
+        m.maximize(v)
+        for fixed in weights.indices {
+            for value in [0.0, 1.0] {
+                var at = [Double](repeating: 0, count: weights.count)
+                at[fixed] = value
+                let free = weights.indices.map { $0 != fixed }
+                let r = try #require(m.restricted(free: free, at: at))
+                #expect(r.model.variables.count == 3)
+                let s = try GLPKSolver().solve(r.model, options: SolverOptions(timeLimit: 10))
+                let full = r.expanded(s.values)
+                #expect(full[fixed] == value)
+                #expect(m.violation(of: full) == nil)
+                // Brute force over the completions of this fixing.
+                var best = -Double.infinity
+                for mask in 0..<16 where (mask >> fixed) & 1 == Int(value) {
+                    let pick = weights.indices.map { Double((mask >> $0) & 1) }
+                    if zip(pick, weights).reduce(0, { $0 + $1.0 * $1.1 }) <= 9 { best = max(best, zip(pick, values).reduce(0, { $0 + $1.0 * $1.1 })) }
+                }
+                #expect(abs(m.objective.value(at: full) - best) < 1e-9)
+                #expect(abs((s.objective ?? .nan) - best) < 1e-9)
+                #expect(r.restricted(full) == s.values)
+            }
+        }
+    }
+
+    @Test func violatedFixedRowsMakeNoRestriction() {
+        var m = LinearModel()
+        let a = m.addVariable("a", .binary), b = m.addVariable("b", .binary), c = m.addVariable("c", .binary)
+        m.add(a + b <= 1, name: "ab")
+        m.add(b + c <= 1, name: "bc")
+        // a = b = 1 breaks a row over fixed variables only.
+        #expect(m.restricted(free: [false, false, true], at: [1, 1, 0]) == nil)
+        // Skipped, it no longer counts; the row with c stays, c's bound follows from b = 1.
+        let r = m.restricted(free: [false, false, true], at: [1, 1, 0], skipping: [0])
+        #expect(r?.model.constraints.count == 1)
+        #expect(r?.model.violation(of: [1]) != nil)
+        #expect(r?.model.violation(of: [0]) == nil)
+    }
+}
