@@ -12,6 +12,7 @@ BACKEND=${BACKEND:-glpk}
 swift build -c release --product plan-cli >&2
 tool=.build/release/plan-cli
 python3 tools/make_model_fixtures.py --chain 40 --seed 3 -o /tmp/bench-c40.json >/dev/null
+python3 tools/make_model_fixtures.py --synthetic 40 -o /tmp/bench-residual40.json >/dev/null
 checkmate=../shared/benchmarks/checkmate/mobilenet_b512_train.json
 
 run() {  # name, limit, plan arguments...
@@ -32,6 +33,7 @@ echo "| case | plan | cost / checkpoint-all | proven gap | wall |"
 echo "|---|---|---|---|---|"
 for b in 90% 80% 60% 40%; do run "VGG-16 training (82 layers, exported), $b" 10 fixtures/models/exported/vgg16-train.json --budget $b; done
 for b in 80% 60% 40% 25%; do run "81-layer chain (--chain 40 --seed 3), $b" 10 /tmp/bench-c40.json --budget $b; done
+for b in 80% 60% 40%; do run "residual network (--synthetic 40, 86 training layers), $b" 10 /tmp/bench-residual40.json --training --budget $b; done
 if [ -f "$checkmate" ]; then
     for b in 90% 75% 60% 40%; do run "Checkmate MobileNet (185 layers), $b" "$LIMIT" "$checkmate" --budget $b; done
 fi
