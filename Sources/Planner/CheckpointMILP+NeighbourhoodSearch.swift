@@ -47,6 +47,8 @@ extension CheckpointMILP {
     /// Without U, the restriction is small: U chains through every position of a stage, so
     /// freeing it would free most of the program.
     ///
+    /// - Parameter values: a solution of the program (the memory of a stage where it fixes
+    ///   everything is not checked again).
     /// - Returns: `nil` when the fixed part alone breaks a constraint.
     func restriction(freeing free: [Bool], at values: [Double]) -> LinearModel.Restriction? {
         precondition(!minimizesPeak, "the neighbourhood search is for the cost program")

@@ -169,12 +169,13 @@ final class GLPKProblem {
     /// Runs branch and bound from the optimal relaxation (presolve off, so a warm start can be
     /// given through the callback). `context` receives callbacks on this thread.
     ///
-    /// Branching: pseudocosts (`GLP_BR_PCH`) without a time limit; with one, Driebeck and
-    /// Tomlin's heuristic (`GLP_BR_DTH`), because GLPK initializes pseudocosts by strong branching
-    /// — dozens of dual simplex runs per candidate variable — without checking the time limit
-    /// and without a callback to stop it: on the 81-layer chain at 25% a 10 s limit returned after
-    /// 26–42 s with `GLP_BR_PCH` and after 10.0 s with `GLP_BR_DTH` (docs/benchmarks.md).
-    func branchAndBound(timeLimitMilliseconds: Int32?, relativeGap: Double, context: GLPKCallbackContext) -> ReturnCode {
+    /// Branching: pseudocosts (`GLP_BR_PCH`) when `pseudocosts`, otherwise Driebeck and Tomlin's
+    /// heuristic (`GLP_BR_DTH`). GLPK initializes pseudocosts by strong branching — dual simplex
+    /// runs on every candidate variable — without checking the time limit and without a callback
+    /// to stop it: on the 81-layer chain at 25% a 10 s limit returned after 26–42 s with
+    /// `GLP_BR_PCH` and after 10.0 s with `GLP_BR_DTH` (docs/benchmarks.md).
+    func branchAndBound(timeLimitMilliseconds: Int32?, relativeGap: Double, pseudocosts: Bool,
+                        context: GLPKCallbackContext) -> ReturnCode {
         var parm = glp_iocp()
         glp_init_iocp(&parm)
         parm.msg_lev = GLP_MSG_OFF
@@ -186,7 +187,7 @@ final class GLPKProblem {
         parm.mir_cuts = GLP_ON
         parm.cov_cuts = GLP_ON
         parm.clq_cuts = GLP_ON
-        parm.br_tech = timeLimitMilliseconds == nil ? GLP_BR_PCH : GLP_BR_DTH
+        parm.br_tech = pseudocosts ? GLP_BR_PCH : GLP_BR_DTH
         parm.bt_tech = GLP_BT_BLB
         parm.cb_func = glpkCallback
         let unmanaged = Unmanaged.passRetained(context)
