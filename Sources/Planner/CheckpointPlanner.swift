@@ -180,7 +180,7 @@ extension CheckpointPlanner {
         let milp = CheckpointMILP(graph: graph, costs: costs, budget: modelBudget ?? budget)
         var incumbent = baselineSteps.flatMap { milp.assignment(from: $0) }
         // Improve the incumbent by a large neighbourhood search, with a share of the time left.
-        if let from = incumbent, var improved = baseline, options.searchShare > 0 {
+        if let from = incumbent, let initial = baseline, options.searchShare > 0 {
             let limit = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) * options.searchShare }
             let search = milp.improve(from, neighbourhoods: milp.neighbourhoods(groupSize: options.neighbourhoodLayers,
                                                                                windowVariables: options.neighbourhoodVariables),
@@ -188,10 +188,9 @@ extension CheckpointPlanner {
             let steps = milp.steps(from: search.values)
             if search.improvements > 0,
                let simulation = try? PlanSimulator.replay(steps, on: graph, costs: costs, budget: budget),
-               simulation.computeCost < improved.simulation.computeCost {
-                improved = PlannedSchedule(plan: Plan(graph: graph.name, solver: "neighbourhood search from \(improved.plan.solver)", budgetBytes: budget,
+               simulation.computeCost < initial.simulation.computeCost {
+                baseline = PlannedSchedule(plan: Plan(graph: graph.name, solver: "neighbourhood search from \(initial.plan.solver)", budgetBytes: budget,
                                                       steps: steps.map { $0.named(in: graph) }), simulation: simulation)
-                baseline = improved
                 incumbent = search.values
             }
         }
