@@ -84,7 +84,7 @@ extension CheckpointMILP {
             for (i, (k, _)) in usage[t].enumerated() {
                 var changed = i == 0
                 for (x, f) in pendingFrees where add(f, -Double(graph.tensors[x].bytes) * memoryScale) { changed = true }
-                let outBytes = Double(graph.layerOutputs[k].reduce(0) { $0 + graph.tensors[$1].bytes }) * memoryScale
+                let outBytes = scaledOutputBytes(k)
                 if k == t {
                     fixedPart += outBytes
                 } else if add(rerun[t][k]!, outBytes) {

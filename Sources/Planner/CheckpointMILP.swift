@@ -177,7 +177,7 @@ struct CheckpointMILP {
                     definition.constant += constant * memoryScale
                     for (x, s) in stored[t] { definition.add(s, coefficient: Double(graph.tensors[x].bytes) * memoryScale) }
                 }
-                let outBytes = Double(graph.layerOutputs[k].reduce(0) { $0 + graph.tensors[$1].bytes }) * memoryScale
+                let outBytes = scaledOutputBytes(k)
                 if k == t { definition.constant += outBytes } else { definition.add(rerun[t][k]!, coefficient: outBytes) }
                 model.add(LinearExpression(u) - definition == 0, name: "U[\(t)][\(k)]")
                 usageRows.append(model.constraints.count - 1)
@@ -315,6 +315,11 @@ struct CheckpointMILP {
         return model.violation(of: values, tolerance: 1e-7) == nil ? values : nil
     }
 
+    /// The bytes layer k writes, as a share of the budget (the unit of U).
+    func scaledOutputBytes(_ k: LayerID) -> Double {
+        Double(graph.layerOutputs[k].reduce(0) { $0 + graph.tensors[$1].bytes }) * memoryScale
+    }
+
     /// Sets every U from S, R and F by its defining equation, stage by stage in order.
     func fillUsage(_ values: inout [Double]) {
         let n = graph.layers.count
@@ -329,7 +334,7 @@ struct CheckpointMILP {
                     v = stageConstant[t] * memoryScale
                     for (x, s) in stored[t] { v += values[s.index] * Double(graph.tensors[x].bytes) * memoryScale }
                 }
-                let outBytes = Double(graph.layerOutputs[k].reduce(0) { $0 + graph.tensors[$1].bytes }) * memoryScale
+                let outBytes = scaledOutputBytes(k)
                 v += k == t ? outBytes : values[rerun[t][k]!.index] * outBytes
                 values[u.index] = v
                 previous = v
