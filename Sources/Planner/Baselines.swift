@@ -162,9 +162,10 @@ public enum Baselines {
     }
 
     static func schedule(_ graph: ComputeGraph, costs: LayerCosts, keep: [Bool], solver: String, budget: Int?,
-                         eviction: ScheduleBuilder.EvictionPolicy = .dtr) throws(PlanError) -> PlannedSchedule {
+                         eviction: ScheduleBuilder.EvictionPolicy = .dtr, scoreWeights: [Double]? = nil) throws(PlanError) -> PlannedSchedule {
         var builder = ScheduleBuilder(graph: graph, costs: costs, keep: keep, budget: budget)
         builder.eviction = eviction
+        builder.scoreWeights = scoreWeights
         let steps: [ResolvedStep]
         do {
             steps = try builder.run()

@@ -88,6 +88,11 @@ public struct ILPOptions: Sendable {
     public var relaxationCuts: [Int] = [4, 8, 16, 32]
     /// The share of the time limit the relaxation may use.
     public var relaxationShare: Double = 0.25
+    /// The incumbent's eviction policy is tuned to the graph by at most this many eviction runs
+    /// (``CheckpointPlanner/tunedEviction(_:costs:budget:from:policy:evaluations:timeLimit:seed:)``), 0 for none,
+    public var evictionEvaluations: Int = 20_000
+    /// within this share of the time limit.
+    public var evictionShare: Double = 0.1
     /// The large neighbourhood search that improves the incumbent before the full program is
     /// solved (``CheckpointMILP/improve(_:neighbourhoods:solver:timeLimit:neighbourhoodTimeLimit:)``):
     /// forward layers per group (every decision about them re-optimized), 0 for none;
@@ -110,7 +115,9 @@ public struct ILPOptions: Sendable {
 }
 
 extension CheckpointPlanner {
-    /// Solves the MILP from the best incumbent (the baselines and ``evictionSearch(_:costs:budget:)``),
+    /// Solves the MILP from the best incumbent (the baselines and
+    /// ``evictionSearch(_:costs:budget:evaluations:timeLimit:)``, whose best eviction policy is
+    /// tuned to the graph with `options.evictionShare` of the time),
     /// returns the optimal (or, on a time limit, the best found) plan with its proven lower bound;
     /// the plan is replayed by the simulator. ``CheckpointRelaxation`` runs first, with
     /// `options.relaxationShare` of the time: when its bound meets the incumbent, that plan is
@@ -136,7 +143,8 @@ extension CheckpointPlanner {
         } catch {
             if case .infeasibleBudget = error {} else { throw error }
         }
-        if let searched = evictionSearch(graph, costs: costs, budget: budget),
+        if let searched = evictionSearch(graph, costs: costs, budget: budget, evaluations: options.evictionEvaluations,
+                                         timeLimit: options.timeLimit.map { $0 * options.evictionShare }),
            baseline.map({ searched.simulation.computeCost < $0.simulation.computeCost }) ?? true {
             baseline = searched
         }

@@ -39,6 +39,8 @@ struct ScheduleBuilder {
     let budget: Int?
     /// How eviction scores tensors.
     var eviction = EvictionPolicy.dtr
+    /// Per-tensor factors on the eviction score (a larger factor: evicted later); `nil` for 1.
+    var scoreWeights: [Double]?
 
     private(set) var steps: [ResolvedStep] = []
     private var resident: [Bool]
@@ -196,7 +198,8 @@ struct ScheduleBuilder {
                         if let q = graph.producer[i], graph.layers[q].phase == .forward { cost += costs.perLayer[q] }
                     }
                 }
-                let score = (cost + 1e-12) / (Double(graph.tensors[t].bytes) * pow(staleness, eviction.stalenessExponent))
+                var score = (cost + 1e-12) / (Double(graph.tensors[t].bytes) * pow(staleness, eviction.stalenessExponent))
+                if let scoreWeights { score *= scoreWeights[t] }
                 if score < bestScore { bestScore = score; best = t }
             }
             guard let victim = best else { throw .cannotFit(needed: bytes + need) }
