@@ -40,9 +40,9 @@ extension CheckpointPlanner {
     ///
     /// The score is a heuristic with a few global parameters (DTR's cost / (bytes · staleness));
     /// on a given graph some tensors are worth keeping longer or evicting sooner than it says,
-    /// which per-tensor factors express. ResNet-50 training at 40% (docs/benchmarks.md): 1.071x
-    /// checkpoint-all from the best variant, 1.052–1.055x after 20 s of this search (three
-    /// seeds), 1.060–1.061x with improving moves only. Every candidate is replayed by the simulator.
+    /// which per-tensor factors express. Every candidate is replayed by the simulator. On
+    /// ResNet-50 training at 40% (docs/benchmarks.md) `ilp`'s plan went from 1.069x to 1.057x
+    /// checkpoint-all with it; accepting improving moves only ended 0.5–0.8% higher (20 s each).
     ///
     /// - Complexity: at most `evaluations` eviction runs (about 0.55 ms each for ResNet-50's 368
     ///   layers, release build).
@@ -94,7 +94,7 @@ extension CheckpointPlanner {
             }
         }
         guard moves > 0 else { return start }
-        best.plan.solver = "\(policy.variantName), tuned (\(moves) improvements)"
+        best.plan.solver = "\(policy.variantName), tuned (\(moves) improvement\(moves == 1 ? "" : "s"))"
         return best
     }
 
