@@ -60,7 +60,7 @@ extension CheckpointPlanner {
         var current = start
         var moves = 0
         var sinceBest = 0
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         let factors: [Double] = [1.0 / 16, 1.0 / 4, 4, 16]
         var recomputed = recomputedOutputs(of: current, on: graph)
         for evaluation in 0..<evaluations {
@@ -111,17 +111,5 @@ extension ScheduleBuilder.EvictionPolicy {
     /// The name plans made with this policy carry.
     var variantName: String {
         "dtr-variant (staleness^\(stalenessExponent)\(countsEvictedInputs ? ", evicted inputs" : ""))"
-    }
-}
-
-/// SplitMix64 (Steele, Lea and Flood 2014): a small seeded generator, so searches repeat.
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Graph
+@testable import Planner
 
 /// Random forward networks for property tests, turned into training graphs by the library's
 /// own derivation.
