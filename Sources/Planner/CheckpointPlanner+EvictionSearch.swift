@@ -98,12 +98,10 @@ extension CheckpointPlanner {
         return best
     }
 
-    /// The forward tensors a plan computes more than once.
+    /// The forward tensors a plan computes more than once (from the simulator's run counts).
     private static func recomputedOutputs(of schedule: PlannedSchedule, on graph: ComputeGraph) -> [TensorID] {
-        guard let steps = try? PlanSimulator.resolvedSteps(of: schedule.plan, on: graph) else { return [] }
-        var runs = [Int](repeating: 0, count: graph.layers.count)
-        for case .compute(let l) in steps { runs[l] += 1 }
-        return runs.indices.filter { runs[$0] > 1 && graph.layers[$0].phase == .forward }.flatMap { graph.layerOutputs[$0] }
+        schedule.simulation.runs.indices.filter { schedule.simulation.runs[$0] > 1 && graph.layers[$0].phase == .forward }
+            .flatMap { graph.layerOutputs[$0] }
     }
 }
 
