@@ -89,7 +89,8 @@ public struct ILPOptions: Sendable {
     /// The share of the time limit the relaxation may use.
     public var relaxationShare: Double = 0.25
     /// The incumbent's eviction policy is tuned to the graph by at most this many eviction runs
-    /// (``CheckpointPlanner/tunedEviction(_:costs:budget:from:policy:evaluations:timeLimit:seed:)``), 0 for none,
+    /// (``CheckpointPlanner/tunedEviction(_:costs:budget:from:policy:evaluations:timeLimit:runsPerTensor:temperature:seed:)``),
+    /// 0 for none,
     public var evictionEvaluations: Int = 20_000
     /// within this share of the time limit.
     public var evictionShare: Double = 0.1
