@@ -5,7 +5,7 @@ extension CheckpointPlanner {
     /// The cheapest plan within the budget among DTR-style eviction policies other than DTR's
     /// own (``ScheduleBuilder/EvictionPolicy/variants``): the staleness weighted by an exponent
     /// 0–2, and the cost of the evicted inputs counted or not; then the best of them tuned by
-    /// ``tunedEviction(_:costs:budget:from:policy:evaluations:timeLimit:runsPerTensor:temperature:seed:)``. An incumbent for the
+    /// ``tunedEviction(_:costs:budget:from:policy:evaluations:timeLimit:runsPerTensor:temperature:seed:initialWeights:)``. An incumbent for the
     /// MILP, and the plan returned where the program is too large to build; `nil` when none fits.
     ///
     /// - Complexity: eight eviction runs, each O(L · R) for R resident tensors at an eviction,
@@ -27,8 +27,47 @@ extension CheckpointPlanner {
                              evaluations: evaluations, timeLimit: left)
     }
 
+    /// The eviction policy guided by a relaxation's solution, then tuned: every forward tensor's
+    /// score factor starts at 1/4 where its layer reruns in `reruns` (evicted sooner) and at 4
+    /// elsewhere (kept longer); the cheapest policy variant within the budget under those factors
+    /// is tuned from them by
+    /// ``tunedEviction(_:costs:budget:from:policy:evaluations:timeLimit:runsPerTensor:temperature:seed:initialWeights:)``.
+    /// `nil` when no variant fits.
+    ///
+    /// The relaxation (``CheckpointRelaxation``) checks memory only at a few stages, so its
+    /// solution is not a plan (ResNet-50 at 40%: its keep set, recomputed on demand, peaks at 1.6x
+    /// the budget), but which layers it reruns is a good hint of which tensors are worth dropping:
+    /// docs/benchmarks.md measures the tuned plan from it against the one from all ones.
+    static func guidedEviction(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, reruns: [Bool],
+                               evaluations: Int, timeLimit: Double?) -> PlannedSchedule? {
+        let start = ContinuousClock.now
+        let keep = [Bool](repeating: true, count: graph.tensors.count)
+        var weights = [Double](repeating: 1, count: graph.tensors.count)
+        for t in graph.tensors.indices {
+            guard let p = graph.producer[t], graph.layers[p].phase == .forward else { continue }
+            weights[t] = reruns[p] ? 0.25 : 4
+        }
+        var best: (plan: PlannedSchedule, policy: ScheduleBuilder.EvictionPolicy)?
+        for policy in ScheduleBuilder.EvictionPolicy.variants {
+            guard let p = try? Baselines.schedule(graph, costs: costs, keep: keep, solver: policy.variantName, budget: budget,
+                                                  eviction: policy, scoreWeights: weights),
+                  p.simulation.peakBytes <= budget else { continue }
+            if best == nil || p.simulation.computeCost < best!.plan.simulation.computeCost { best = (p, policy) }
+        }
+        guard var best else { return nil }
+        best.plan.plan.solver = "\(best.policy.variantName) guided by the relaxation"
+        guard evaluations > 0 else { return best.plan }
+        let left = timeLimit.map { $0 - (ContinuousClock.now - start).seconds }
+        var tuned = tunedEviction(graph, costs: costs, budget: budget, from: best.plan, policy: best.policy,
+                                  evaluations: evaluations, timeLimit: left, initialWeights: weights)
+        tuned.plan.solver = tuned.plan.solver.replacingOccurrences(of: "\(best.policy.variantName), tuned",
+                                                                  with: "\(best.policy.variantName) guided by the relaxation, tuned")
+        return tuned
+    }
+
     /// An eviction policy tuned to the graph: simulated annealing over per-tensor factors on the
-    /// eviction score (``ScheduleBuilder/scoreWeights``), from all ones. Each move multiplies one
+    /// eviction score (``ScheduleBuilder/scoreWeights``), from `initialWeights` (all ones when
+    /// `nil`). Each move multiplies one
     /// forward tensor's factor by 1/16, 1/4, 4 or 16 — half the time a tensor the current plan
     /// recomputes, otherwise any — and reruns the policy; a plan that fits the budget is accepted
     /// when it costs no more than the current one, or with probability exp(−Δ/T) when it costs Δ
@@ -48,14 +87,15 @@ extension CheckpointPlanner {
     ///   layers, release build).
     static func tunedEviction(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, from start: PlannedSchedule,
                               policy: ScheduleBuilder.EvictionPolicy, evaluations: Int, timeLimit: Double?,
-                              runsPerTensor: Int = 200, temperature: Double = 0.001, seed: UInt64 = 0x5EED) -> PlannedSchedule {
+                              runsPerTensor: Int = 200, temperature: Double = 0.001, seed: UInt64 = 0x5EED,
+                              initialWeights: [Double]? = nil) -> PlannedSchedule {
         let began = ContinuousClock.now
         let keep = [Bool](repeating: true, count: graph.tensors.count)
         let candidates = graph.tensors.indices.filter { t in graph.producer[t].map { graph.layers[$0].phase == .forward } ?? false }
         let evaluations = min(evaluations, runsPerTensor * candidates.count)
         guard !candidates.isEmpty, evaluations > 0 else { return start }
         let patience = evaluations / 2
-        var weights = [Double](repeating: 1, count: graph.tensors.count)
+        var weights = initialWeights ?? [Double](repeating: 1, count: graph.tensors.count)
         var best = start
         var current = start
         var moves = 0

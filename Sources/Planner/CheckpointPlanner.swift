@@ -89,7 +89,7 @@ public struct ILPOptions: Sendable {
     /// The share of the time limit the relaxation may use.
     public var relaxationShare: Double = 0.25
     /// The incumbent's eviction policy is tuned to the graph by at most this many eviction runs
-    /// (``CheckpointPlanner/tunedEviction(_:costs:budget:from:policy:evaluations:timeLimit:runsPerTensor:temperature:seed:)``),
+    /// (``CheckpointPlanner/tunedEviction(_:costs:budget:from:policy:evaluations:timeLimit:runsPerTensor:temperature:seed:initialWeights:)``),
     /// 0 for none,
     public var evictionEvaluations: Int = 20_000
     /// within this share of the time limit.
@@ -150,15 +150,17 @@ extension CheckpointPlanner {
             baseline = searched
         }
         // With its frees as early as possible, so that it maps to a solution of the programs.
-        let baselineSteps = baseline.flatMap { try? PlanSimulator.resolvedSteps(of: $0.plan, on: graph).withEarliestFrees(on: graph) }
+        var baselineSteps = baseline.flatMap { try? PlanSimulator.resolvedSteps(of: $0.plan, on: graph).withEarliestFrees(on: graph) }
         // A bound from the relaxation with memory checked at a few cut stages, with a share of
         // the time (all that is left when the full program is too large to build); it proves the
         // baseline optimal when they meet.
         var relaxedBound = costs.onceEach
         if priorBound == nil, !options.relaxationCuts.isEmpty {
             let declined = size > options.maximumVariables
+            // Declined: all the time left, less what the guided eviction below may take.
+            let guidedTime = options.evictionEvaluations > 0 ? options.evictionShare : 0
             let relaxationTime = options.timeLimit.map { limit in
-                declined ? max(0.1, limit - (ContinuousClock.now - start).seconds) : limit * options.relaxationShare
+                declined ? max(0.1, limit * (1 - guidedTime) - (ContinuousClock.now - start).seconds) : limit * options.relaxationShare
             }
             let relaxed = CheckpointRelaxation.lowerBound(
                 graph, costs: costs, budget: budget, cutCounts: options.relaxationCuts, incumbent: baselineSteps,
@@ -170,6 +172,15 @@ extension CheckpointPlanner {
                 // The relaxation is infeasible, so is every plan.
                 throw .infeasibleBudget(budgetBytes: budget, minimumBytes: minimumFeasibleBudget(graph, costs: costs, options: options, start: start),
                                         solver: "ilp")
+            }
+            // The eviction policy guided by which layers the relaxation's best solution reruns.
+            if let reruns = relaxed.reruns?.layers, options.evictionEvaluations > 0,
+               baseline.map({ $0.simulation.computeCost > relaxedBound * (1 + options.relativeGap) }) ?? true,
+               let guided = guidedEviction(graph, costs: costs, budget: budget, reruns: reruns, evaluations: options.evictionEvaluations,
+                                           timeLimit: options.timeLimit.map { min($0 * options.evictionShare, max(0.1, $0 - (ContinuousClock.now - start).seconds)) }),
+               baseline.map({ guided.simulation.computeCost < $0.simulation.computeCost }) ?? true {
+                baseline = guided
+                baselineSteps = try? PlanSimulator.resolvedSteps(of: guided.plan, on: graph).withEarliestFrees(on: graph)
             }
             if var proven = baseline, proven.simulation.computeCost <= relaxedBound * (1 + options.relativeGap) {
                 proven.plan.solver = "ilp (\(proven.plan.solver), proven optimal by the relaxation with \(relaxed.cuts) cuts)"

@@ -225,6 +225,13 @@ extension CheckpointRelaxation {
         /// The cuts of the relaxation that gave it.
         var cuts: Int
         var seconds: Double
+        /// The forward layers an integral solution reruns (in any interval), with its cost: the
+        /// best solution of the last solve (the most cuts) that found one cheaper than the
+        /// incumbent; `nil` when none did. A hint
+        /// for the incumbent's eviction policy
+        /// (``CheckpointPlanner/guidedEviction(_:costs:budget:reruns:evaluations:timeLimit:)``),
+        /// not a plan: memory within an interval is not checked.
+        var reruns: (layers: [Bool], cost: Double)?
     }
 
     /// A proven lower bound on the cost of every plan within `budget` (in stage form): the
@@ -250,9 +257,18 @@ extension CheckpointRelaxation {
             // within the time (the 1,210-layer GPT-2 at 50%: gap 21.80% after 300 s of it, 22.10%
             // from the LP in 90 s; docs/benchmarks.md).
             let nonzeros = relaxation.model.constraints.reduce(0) { $0 + $1.expression.terms.count }
-            let model = nonzeros > branchingNonzeroLimit ? relaxation.model.withoutIntegrality() : relaxation.model
+            let integral = nonzeros <= branchingNonzeroLimit
+            let model = integral ? relaxation.model : relaxation.model.withoutIntegrality()
             guard let solution = try? solver.solve(model, options: SolverOptions(
                 timeLimit: timeLimit.map { max(0.1, $0 - elapsed) }, relativeGap: gap, incumbent: warm)) else { break }
+            if integral, let objective = solution.objective, !solution.values.isEmpty {
+                let cost = relaxation.cost(fromObjective: objective)
+                if cost < (incumbentCost ?? .infinity) * (1 - 1e-9) {
+                    var layers = [Bool](repeating: false, count: graph.layers.count)
+                    for interval in relaxation.rerun { for (l, r) in interval where solution[r] > 0.5 { layers[l] = true } }
+                    best.reruns = (layers, cost)
+                }
+            }
             var proven: Double?
             switch solution.status {
             case .infeasible:

@@ -1,5 +1,5 @@
 /// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", 2014):
-/// a small seeded generator, so that searches (``CheckpointPlanner/tunedEviction(_:costs:budget:from:policy:evaluations:timeLimit:runsPerTensor:temperature:seed:)``)
+/// a small seeded generator, so that searches (``CheckpointPlanner/tunedEviction(_:costs:budget:from:policy:evaluations:timeLimit:runsPerTensor:temperature:seed:initialWeights:)``)
 /// and the tests' random instances repeat.
 struct SplitMix64: RandomNumberGenerator {
     var state: UInt64

@@ -72,4 +72,33 @@ struct EvictionSearchTests {
         }
         #expect(improved > 0)
     }
+
+    /// The relaxation reports the forward layers one of its solutions reruns, and the eviction
+    /// policy guided by them replays within the budget from its own steps, no cheaper than the
+    /// proven bound.
+    @Test(arguments: Array(UInt64(1)...4))
+    func guidedEvictionFromTheRelaxationIsValid(seed: UInt64) throws {
+        let g = try RandomGraphs.trainingChain(length: 14 + Int(seed % 4), seed: seed)
+        let costs = try LayerCosts.make(for: g)
+        let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
+        var guidedPlans = 0
+        defer { #expect(guidedPlans > 0) }
+        for fraction in [0.5, 0.4] {
+            let budget = Int(Double(peak) * fraction)
+            let bound = CheckpointRelaxation.lowerBound(g, costs: costs, budget: budget, cutCounts: [2, 4], incumbent: nil, incumbentCost: nil,
+                                                        solver: GLPKSolver(), timeLimit: 20)
+            guard let proven = bound.cost else { continue }  // no plan fits
+            let reruns = try #require(bound.reruns)
+            #expect(reruns.cost >= costs.onceEach * (1 - 1e-9))
+            #expect(reruns.layers.count == g.layers.count)
+            #expect(reruns.layers.indices.allSatisfy { !reruns.layers[$0] || g.layers[$0].phase == .forward })
+            guard let guided = CheckpointPlanner.guidedEviction(g, costs: costs, budget: budget, reruns: reruns.layers,
+                                                                evaluations: 300, timeLimit: nil) else { continue }
+            guidedPlans += 1
+            #expect(guided.plan.solver.contains("guided by the relaxation"))
+            let replay = try PlanSimulator.replay(guided.plan, on: g, costs: costs, budget: budget)
+            #expect(replay == guided.simulation)
+            #expect(guided.simulation.computeCost >= proven * (1 - 1e-6))
+        }
+    }
 }
