@@ -16,11 +16,7 @@ struct GuidedEvictionExperiment {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["PLAN_EXPERIMENTS"] != nil))
     func guidedEviction() throws {
         let env = ProcessInfo.processInfo.environment
-        var g = try ComputeGraph.load(contentsOf: env["RELAXATION_GRAPH"] ?? RelaxationBoundExperiment.resnet50)
-        if !g.isTraining { g = try g.training() }
-        let costs = try LayerCosts.make(for: g)
-        let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
-        let budget = Int(Double(peak) * (Double(env["RELAXATION_FRACTION"] ?? "0.4") ?? 0.4))
+        let (g, costs, budget) = try RelaxationBoundExperiment.experimentCase()
         let count = Int(env["RELAXATION_CUTS"] ?? "4") ?? 4
         let limit = Double(env["RELAXATION_LIMIT"] ?? "60") ?? 60
         let evaluations = Int(env["EVALS"] ?? "20000") ?? 20000

@@ -19,14 +19,21 @@ struct RelaxationBoundExperiment {
     static let resnet50 = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("fixtures/models/resnet50.json").path
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["PLAN_EXPERIMENTS"] != nil))
-    func relaxationBoundGivenTime() throws {
+    /// The experiments' graph, its costs and budget, from `RELAXATION_GRAPH` and
+    /// `RELAXATION_FRACTION`.
+    static func experimentCase() throws -> (ComputeGraph, LayerCosts, Int) {
         let env = ProcessInfo.processInfo.environment
         var g = try ComputeGraph.load(contentsOf: env["RELAXATION_GRAPH"] ?? Self.resnet50)
         if !g.isTraining { g = try g.training() }
         let costs = try LayerCosts.make(for: g)
         let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
-        let budget = Int(Double(peak) * (Double(env["RELAXATION_FRACTION"] ?? "0.4") ?? 0.4))
+        return (g, costs, Int(Double(peak) * (Double(env["RELAXATION_FRACTION"] ?? "0.4") ?? 0.4)))
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PLAN_EXPERIMENTS"] != nil))
+    func relaxationBoundGivenTime() throws {
+        let env = ProcessInfo.processInfo.environment
+        let (g, costs, budget) = try RelaxationBoundExperiment.experimentCase()
         let counts = (env["RELAXATION_CUTS"] ?? "4,8").split(separator: ",").compactMap { Int($0) }
         let limit = Double(env["RELAXATION_LIMIT"] ?? "90") ?? 90
         let solver: any MILPSolver = env["RELAXATION_BACKEND"] == "cbc" ? CBCSolver() : GLPKSolver()
