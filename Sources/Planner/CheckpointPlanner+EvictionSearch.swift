@@ -13,14 +13,8 @@ extension CheckpointPlanner {
     static func evictionSearch(_ graph: ComputeGraph, costs: LayerCosts, budget: Int,
                                evaluations: Int = 0, timeLimit: Double? = nil) -> PlannedSchedule? {
         let start = ContinuousClock.now
-        let keep = [Bool](repeating: true, count: graph.tensors.count)
-        var best: (plan: PlannedSchedule, policy: ScheduleBuilder.EvictionPolicy)?
-        for policy in ScheduleBuilder.EvictionPolicy.variants where policy != .dtr {
-            guard let p = try? Baselines.schedule(graph, costs: costs, keep: keep, solver: policy.variantName, budget: budget, eviction: policy),
-                  p.simulation.peakBytes <= budget else { continue }
-            if best == nil || p.simulation.computeCost < best!.plan.simulation.computeCost { best = (p, policy) }
-        }
-        guard let best else { return nil }
+        guard let best = cheapestVariant(graph, costs: costs, budget: budget,
+                                         among: ScheduleBuilder.EvictionPolicy.variants.filter { $0 != .dtr }) else { return nil }
         guard evaluations > 0 else { return best.plan }
         let left = timeLimit.map { $0 - (ContinuousClock.now - start).seconds }
         return tunedEviction(graph, costs: costs, budget: budget, from: best.plan, policy: best.policy,
@@ -41,28 +35,34 @@ extension CheckpointPlanner {
     static func guidedEviction(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, reruns: [Bool],
                                evaluations: Int, timeLimit: Double?) -> PlannedSchedule? {
         let start = ContinuousClock.now
-        let keep = [Bool](repeating: true, count: graph.tensors.count)
         var weights = [Double](repeating: 1, count: graph.tensors.count)
         for t in graph.tensors.indices {
             guard let p = graph.producer[t], graph.layers[p].phase == .forward else { continue }
             weights[t] = reruns[p] ? 0.25 : 4
         }
+        guard let best = cheapestVariant(graph, costs: costs, budget: budget, among: ScheduleBuilder.EvictionPolicy.variants,
+                                         scoreWeights: weights, label: { "\($0.variantName) guided by the relaxation" }) else { return nil }
+        guard evaluations > 0 else { return best.plan }
+        let left = timeLimit.map { $0 - (ContinuousClock.now - start).seconds }
+        return tunedEviction(graph, costs: costs, budget: budget, from: best.plan, policy: best.policy,
+                             evaluations: evaluations, timeLimit: left, initialWeights: weights)
+    }
+
+    /// The cheapest plan within the budget among `policies` (each run once with `scoreWeights`),
+    /// labelled by `label`, with its policy; `nil` when none fits.
+    private static func cheapestVariant(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, among policies: [ScheduleBuilder.EvictionPolicy],
+                                        scoreWeights: [Double]? = nil,
+                                        label: (ScheduleBuilder.EvictionPolicy) -> String = { $0.variantName })
+        -> (plan: PlannedSchedule, policy: ScheduleBuilder.EvictionPolicy)? {
+        let keep = [Bool](repeating: true, count: graph.tensors.count)
         var best: (plan: PlannedSchedule, policy: ScheduleBuilder.EvictionPolicy)?
-        for policy in ScheduleBuilder.EvictionPolicy.variants {
-            guard let p = try? Baselines.schedule(graph, costs: costs, keep: keep, solver: policy.variantName, budget: budget,
-                                                  eviction: policy, scoreWeights: weights),
+        for policy in policies {
+            guard let p = try? Baselines.schedule(graph, costs: costs, keep: keep, solver: label(policy), budget: budget,
+                                                  eviction: policy, scoreWeights: scoreWeights),
                   p.simulation.peakBytes <= budget else { continue }
             if best == nil || p.simulation.computeCost < best!.plan.simulation.computeCost { best = (p, policy) }
         }
-        guard var best else { return nil }
-        best.plan.plan.solver = "\(best.policy.variantName) guided by the relaxation"
-        guard evaluations > 0 else { return best.plan }
-        let left = timeLimit.map { $0 - (ContinuousClock.now - start).seconds }
-        var tuned = tunedEviction(graph, costs: costs, budget: budget, from: best.plan, policy: best.policy,
-                                  evaluations: evaluations, timeLimit: left, initialWeights: weights)
-        tuned.plan.solver = tuned.plan.solver.replacingOccurrences(of: "\(best.policy.variantName), tuned",
-                                                                  with: "\(best.policy.variantName) guided by the relaxation, tuned")
-        return tuned
+        return best
     }
 
     /// An eviction policy tuned to the graph: simulated annealing over per-tensor factors on the
@@ -75,7 +75,8 @@ extension CheckpointPlanner {
     /// the search's evaluations: `runsPerTensor` per forward tensor, at most `evaluations`. It
     /// stops early at `timeLimit` seconds, or after half its evaluations without a new best.
     /// Seeded, and scheduled by evaluations rather than time, so a run that is not stopped by the
-    /// time limit is reproducible on any machine.
+    /// time limit is reproducible on any machine. An improved plan is labelled with `start`'s
+    /// label and `, tuned (N improvements)`; otherwise `start` is returned as it is.
     ///
     /// The score is a heuristic with a few global parameters (DTR's cost / (bytes · staleness));
     /// on a given graph some tensors are worth keeping longer or evicting sooner than it says,
@@ -134,7 +135,7 @@ extension CheckpointPlanner {
             }
         }
         guard moves > 0 else { return start }
-        best.plan.solver = "\(policy.variantName), tuned (\(moves) improvement\(moves == 1 ? "" : "s"))"
+        best.plan.solver = "\(start.plan.solver), tuned (\(moves) improvement\(moves == 1 ? "" : "s"))"
         return best
     }
 
