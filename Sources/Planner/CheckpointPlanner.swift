@@ -150,7 +150,9 @@ extension CheckpointPlanner {
             baseline = searched
         }
         // With its frees as early as possible, so that it maps to a solution of the programs.
-        var baselineSteps = baseline.flatMap { try? PlanSimulator.resolvedSteps(of: $0.plan, on: graph).withEarliestFrees(on: graph) }
+        func earliestFreeSteps(_ p: PlannedSchedule?) -> [ResolvedStep]? {
+            p.flatMap { try? PlanSimulator.resolvedSteps(of: $0.plan, on: graph).withEarliestFrees(on: graph) }
+        }
         // A bound from the relaxation with memory checked at a few cut stages, with a share of
         // the time (all that is left when the full program is too large to build); it proves the
         // baseline optimal when they meet.
@@ -163,7 +165,7 @@ extension CheckpointPlanner {
                 declined ? max(0.1, limit * (1 - guidedTime) - (ContinuousClock.now - start).seconds) : limit * options.relaxationShare
             }
             let relaxed = CheckpointRelaxation.lowerBound(
-                graph, costs: costs, budget: budget, cutCounts: options.relaxationCuts, incumbent: baselineSteps,
+                graph, costs: costs, budget: budget, cutCounts: options.relaxationCuts, incumbent: earliestFreeSteps(baseline),
                 incumbentCost: baseline?.simulation.computeCost, solver: options.solver,
                 timeLimit: relaxationTime ?? 60)
             if let bound = relaxed.cost {
@@ -180,7 +182,6 @@ extension CheckpointPlanner {
                                            timeLimit: options.timeLimit.map { min($0 * options.evictionShare, max(0.1, $0 - (ContinuousClock.now - start).seconds)) }),
                baseline.map({ guided.simulation.computeCost < $0.simulation.computeCost }) ?? true {
                 baseline = guided
-                baselineSteps = try? PlanSimulator.resolvedSteps(of: guided.plan, on: graph).withEarliestFrees(on: graph)
             }
             if var proven = baseline, proven.simulation.computeCost <= relaxedBound * (1 + options.relativeGap) {
                 proven.plan.solver = "ilp (\(proven.plan.solver), proven optimal by the relaxation with \(relaxed.cuts) cuts)"
@@ -198,7 +199,7 @@ extension CheckpointPlanner {
             return fallback
         }
         let milp = CheckpointMILP(graph: graph, costs: costs, budget: modelBudget ?? budget)
-        var incumbent = baselineSteps.flatMap { milp.assignment(from: $0) }
+        var incumbent = earliestFreeSteps(baseline).flatMap { milp.assignment(from: $0) }
         // Improve the incumbent by a large neighbourhood search, with a share of the time left.
         if let from = incumbent, let initial = baseline, options.searchShare > 0 {
             let limit = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) * options.searchShare }

@@ -164,10 +164,9 @@ final class GLPKProblem {
         var code = ReturnCode(glp_simplex(problem, &parm))
         if case .failed = code {
             if let t = timeLimitMilliseconds {
-                let elapsed = (ContinuousClock.now - start).components
-                let used = elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000
-                guard used < Int64(t) else { return (.timeLimit, Status(glp_get_status(problem))) }
-                parm.tm_lim = Int32(max(1, Int64(t) - used))
+                let used = (ContinuousClock.now - start).seconds * 1000
+                guard used < Double(t) else { return (.timeLimit, Status(glp_get_status(problem))) }
+                parm.tm_lim = Int32(max(1, (Double(t) - used).rounded(.down)))
             }
             parm.meth = GLP_PRIMAL
             code = ReturnCode(glp_simplex(problem, &parm))
