@@ -35,12 +35,12 @@ extension ComputeGraph {
             idToIndex[id] = i
             let nodeName = try r.optionalString("name") ?? "node\(id)"
             let ram = try r.number("cost_ram")
-            guard ram > 0, ram.rounded() == ram else {
-                throw .invalidValue(r.location.appending("cost_ram"), reason: "node '\(nodeName)' has cost_ram \(ram); sizes must be positive whole bytes")
+            guard ram > 0, ram.rounded() == ram, ram <= ComputeGraph.largestNodeLinkBytes else {
+                throw .invalidValue(r.location.appending("cost_ram"), reason: "node '\(nodeName)' has cost_ram \(ram); sizes must be whole bytes from 1 to 2^53")
             }
             let cpu = try r.number("cost_cpu")
-            guard cpu >= 0 else {
-                throw .invalidValue(r.location.appending("cost_cpu"), reason: "node '\(nodeName)' has cost_cpu \(cpu); costs must be non-negative")
+            guard cpu >= 0, cpu.isFinite, cpu <= 1e300 else {
+                throw .invalidValue(r.location.appending("cost_cpu"), reason: "node '\(nodeName)' has cost_cpu \(cpu); costs must be finite and non-negative")
             }
             let backward = r.has("backward") ? try r.bool("backward") : false
             tensors.append(Tensor(name: nodeName, bytes: Int(ram), kind: backward ? .gradient : .activation))

@@ -2,12 +2,16 @@ import Foundation
 
 extension ComputeGraph {
     /// Reads a graph file, detecting its format: the native format, or networkx node-link JSON
-    /// from Checkmate/Moccasin.
+    /// from Checkmate, or Moccasin's random-layered DAGs.
     ///
     /// - Parameter inference: price layers for inference (batch normalization as scale and shift).
     /// - Throws: ``GraphError`` naming the file, the JSON path or line and column, and the reason.
     public static func load(contentsOf path: String, inference: Bool = false) throws(GraphError) -> ComputeGraph {
         let root = try readJSON(path: path)
+        if isRandomLayeredDocument(root) {
+            let graph = try ComputeGraph(randomLayeredJSON: root, file: path)
+            return inference ? try graph.inference() : graph
+        }
         if isNodeLinkDocument(root) {
             let graph = try ComputeGraph(nodeLinkJSON: root, file: path)
             return inference ? try graph.inference() : graph

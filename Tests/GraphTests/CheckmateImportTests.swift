@@ -34,7 +34,7 @@ struct CheckmateImportTests {
     @Test func errorsNameTheNode() throws {
         let bad = Self.doc.replacingOccurrences(of: #""cost_ram": 4,"#, with: #""cost_ram": 0,"#)
         #expect(throws: GraphError.invalidValue(SourceLocation(file: "toy.json", path: "nodes[2].cost_ram"),
-                                                reason: "node 'loss' has cost_ram 0.0; sizes must be positive whole bytes")) {
+                                                reason: "node 'loss' has cost_ram 0.0; sizes must be whole bytes from 1 to 2^53")) {
             try ComputeGraph(nodeLinkJSON: JSONValue.parse(bad), file: "toy.json")
         }
         let dangling = Self.doc.replacingOccurrences(of: #"{"source": 0, "target": 4}"#, with: #"{"source": 0, "target": 9}"#)
