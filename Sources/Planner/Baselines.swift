@@ -36,7 +36,7 @@ public enum Baselines {
     /// becomes a checkpoint once the activations since the last one exceed a threshold b. The
     /// threshold is swept over a geometric grid, as Checkmate does; the cheapest plan within the
     /// budget wins (without a budget, the one with the lowest peak).
-    public static func chenGreedy(_ graph: ComputeGraph, costs: LayerCosts, budget: Int?) throws(PlanError) -> PlannedSchedule {
+    public static func chenGreedy(_ graph: ComputeGraph, costs: LayerCosts, budget: Int?, deadline: Deadline = .none) throws(PlanError) -> PlannedSchedule {
         let candidates = Set(checkpointCandidates(graph))
         let forward = graph.layers.indices.filter { graph.layers[$0].phase == .forward }
         let sizes = forward.map { l in graph.layerOutputs[l].reduce(0) { $0 + graph.tensors[$1].bytes } }
@@ -48,6 +48,8 @@ public enum Baselines {
         var best: PlannedSchedule?
         var seen = Set<[Bool]>()
         for threshold in thresholds {
+            // At the deadline, the best so far (at least one threshold runs).
+            if best != nil, deadline.hasPassed { break }
             var keep = notRecomputable(graph)
             var running = 0
             for (k, l) in forward.enumerated() {
@@ -58,7 +60,7 @@ public enum Baselines {
                 }
             }
             guard seen.insert(keep).inserted else { continue }
-            let s = try schedule(graph, costs: costs, keep: keep, solver: "chen-greedy", budget: nil)
+            let s = try schedule(graph, costs: costs, keep: keep, solver: "chen-greedy", budget: nil, deadline: deadline)
             if isBetter(s, than: best, budget: budget) { best = s }
         }
         if let best { return best }
@@ -73,23 +75,29 @@ public enum Baselines {
     ///   cannot make room.
     /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` with the
     ///   smallest budget DTR fits (found by bisection) when it cannot fit this one.
-    public static func dtr(_ graph: ComputeGraph, costs: LayerCosts, budget: Int) throws(PlanError) -> PlannedSchedule {
+    public static func dtr(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, deadline: Deadline = .none) throws(PlanError) -> PlannedSchedule {
         let keep = [Bool](repeating: true, count: graph.tensors.count)
         do {
-            return try schedule(graph, costs: costs, keep: keep, solver: "dtr", budget: budget)
+            return try schedule(graph, costs: costs, keep: keep, solver: "dtr", budget: budget, deadline: deadline)
         } catch {
-            guard case .infeasibleBudget = error else { throw error }
+            switch error {
+            case .infeasibleBudget, .scheduleTooLong: break
+            default: throw error
+            }
             // Bisect for the smallest budget DTR fits: a feasible plan's peak is an honest minimum.
             // With the keep-everything peak plus the inputs (which DTR holds) it never evicts.
+            // At the deadline the smallest found so far is reported.
             let inputs = graph.tensors.filter { $0.kind == .input }.reduce(0) { $0 + $1.bytes }
             let ceiling = try schedule(graph, costs: costs, keep: keep, solver: "dtr", budget: nil).simulation.peakBytes + inputs
             var hi = try schedule(graph, costs: costs, keep: keep, solver: "dtr", budget: ceiling).simulation.peakBytes
             var lo = budget
-            for _ in 0..<40 where hi - lo > 1 {
+            for _ in 0..<40 where hi - lo > 1 && !deadline.hasPassed {
                 let mid = lo + (hi - lo) / 2
-                if let s = try? schedule(graph, costs: costs, keep: keep, solver: "dtr", budget: mid) {
+                do {
+                    let s = try schedule(graph, costs: costs, keep: keep, solver: "dtr", budget: mid, deadline: deadline)
                     hi = min(mid, s.simulation.peakBytes)
-                } else {
+                } catch {
+                    if case .deadlinePassed = error { break }
                     lo = mid
                 }
             }
@@ -162,10 +170,12 @@ public enum Baselines {
     }
 
     static func schedule(_ graph: ComputeGraph, costs: LayerCosts, keep: [Bool], solver: String, budget: Int?,
-                         eviction: ScheduleBuilder.EvictionPolicy = .dtr, scoreWeights: [Double]? = nil) throws(PlanError) -> PlannedSchedule {
+                         eviction: ScheduleBuilder.EvictionPolicy = .dtr, scoreWeights: [Double]? = nil,
+                         deadline: Deadline = .none) throws(PlanError) -> PlannedSchedule {
         var builder = ScheduleBuilder(graph: graph, costs: costs, keep: keep, budget: budget)
         builder.eviction = eviction
         builder.scoreWeights = scoreWeights
+        builder.deadline = deadline
         let steps: [ResolvedStep]
         do {
             steps = try builder.run()
@@ -175,6 +185,11 @@ public enum Baselines {
                 throw .infeasibleBudget(budgetBytes: budget ?? 0, minimumBytes: needed, solver: solver)
             case .notRecomputable(let t):
                 throw .invalidRequest("\(solver): tensor '\(graph.tensors[t].name)' is needed again but no forward layer can recompute it")
+            case .deadlinePassed:
+                throw .deadlinePassed(solver: solver)
+            case .tooManySteps(let limit):
+                // A schedule that long cascades recomputation: as useless as one that does not fit.
+                throw .scheduleTooLong(solver: solver, steps: limit)
             }
         }
         let simulation = try PlanSimulator.replay(steps, on: graph, costs: costs, budget: nil)

@@ -14,7 +14,8 @@ extension CheckpointPlanner {
                                evaluations: Int = 0, timeLimit: Double? = nil) -> PlannedSchedule? {
         let start = ContinuousClock.now
         guard let best = cheapestVariant(graph, costs: costs, budget: budget,
-                                         among: ScheduleBuilder.EvictionPolicy.variants.filter { $0 != .dtr }) else { return nil }
+                                         among: ScheduleBuilder.EvictionPolicy.variants.filter { $0 != .dtr },
+                                         deadline: Deadline(secondsFromNow: timeLimit)) else { return nil }
         guard evaluations > 0 else { return best.plan }
         let left = timeLimit.map { $0 - (ContinuousClock.now - start).seconds }
         return tunedEviction(graph, costs: costs, budget: budget, from: best.plan, policy: best.policy,
@@ -41,7 +42,8 @@ extension CheckpointPlanner {
             weights[t] = reruns[p] ? 0.25 : 4
         }
         guard let best = cheapestVariant(graph, costs: costs, budget: budget, among: ScheduleBuilder.EvictionPolicy.variants,
-                                         scoreWeights: weights, label: { "\($0.variantName) guided by the relaxation" }) else { return nil }
+                                         scoreWeights: weights, deadline: Deadline(secondsFromNow: timeLimit),
+                                         label: { "\($0.variantName) guided by the relaxation" }) else { return nil }
         guard evaluations > 0 else { return best.plan }
         let left = timeLimit.map { $0 - (ContinuousClock.now - start).seconds }
         return tunedEviction(graph, costs: costs, budget: budget, from: best.plan, policy: best.policy,
@@ -51,14 +53,15 @@ extension CheckpointPlanner {
     /// The cheapest plan within the budget among `policies` (each run once with `scoreWeights`),
     /// labelled by `label`, with its policy; `nil` when none fits.
     private static func cheapestVariant(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, among policies: [ScheduleBuilder.EvictionPolicy],
-                                        scoreWeights: [Double]? = nil,
+                                        scoreWeights: [Double]? = nil, deadline: Deadline = .none,
                                         label: (ScheduleBuilder.EvictionPolicy) -> String = { $0.variantName })
         -> (plan: PlannedSchedule, policy: ScheduleBuilder.EvictionPolicy)? {
         let keep = [Bool](repeating: true, count: graph.tensors.count)
         var best: (plan: PlannedSchedule, policy: ScheduleBuilder.EvictionPolicy)?
         for policy in policies {
+            if deadline.hasPassed { break }
             guard let p = try? Baselines.schedule(graph, costs: costs, keep: keep, solver: label(policy), budget: budget,
-                                                  eviction: policy, scoreWeights: scoreWeights),
+                                                  eviction: policy, scoreWeights: scoreWeights, deadline: deadline),
                   p.simulation.peakBytes <= budget else { continue }
             if best == nil || p.simulation.computeCost < best!.plan.simulation.computeCost { best = (p, policy) }
         }
@@ -91,6 +94,7 @@ extension CheckpointPlanner {
                               runsPerTensor: Int = 200, temperature: Double = 0.001, seed: UInt64 = 0x5EED,
                               initialWeights: [Double]? = nil) -> PlannedSchedule {
         let began = ContinuousClock.now
+        let deadline = Deadline(secondsFromNow: timeLimit)
         let keep = [Bool](repeating: true, count: graph.tensors.count)
         let candidates = graph.tensors.indices.filter { t in graph.producer[t].map { graph.layers[$0].phase == .forward } ?? false }
         let evaluations = min(evaluations, runsPerTensor * candidates.count)
@@ -115,7 +119,7 @@ extension CheckpointPlanner {
             let previous = weights[t]
             weights[t] *= factors[Int(random.next() % UInt64(factors.count))]
             guard let p = try? Baselines.schedule(graph, costs: costs, keep: keep, solver: "", budget: budget,
-                                                  eviction: policy, scoreWeights: weights),
+                                                  eviction: policy, scoreWeights: weights, deadline: deadline),
                   p.simulation.peakBytes <= budget else {
                 weights[t] = previous
                 continue

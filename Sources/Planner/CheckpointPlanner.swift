@@ -29,31 +29,41 @@ public enum CheckpointPlanner {
         _ graph: ComputeGraph, costs: LayerCosts, budget: Int, solver: CheckpointSolver, options: ILPOptions = ILPOptions()
     ) throws(PlanError) -> PlannedSchedule {
         let start = ContinuousClock.now
+        let deadline = options.deadline ?? Deadline(secondsFromNow: options.timeLimit)
         var result: PlannedSchedule
         switch solver {
         case .ilp: return try optimal(graph, costs: costs, budget: budget, options: options)
         case .checkpointAll: result = try Baselines.checkpointAll(graph, costs: costs)
         case .chenSqrtN: result = try Baselines.chenSqrtN(graph, costs: costs)
-        case .chenGreedy: result = try Baselines.chenGreedy(graph, costs: costs, budget: budget)
-        case .dtr: result = try Baselines.dtr(graph, costs: costs, budget: budget)
+        case .chenGreedy: result = try Baselines.chenGreedy(graph, costs: costs, budget: budget, deadline: deadline)
+        case .dtr: result = try Baselines.dtr(graph, costs: costs, budget: budget, deadline: deadline)
         case .revolve: result = try Baselines.revolve(graph, costs: costs, budget: budget)
         case .chainDP: result = try Baselines.chainDP(graph, costs: costs, budget: budget)
         case .bestBaseline:
             var best: PlannedSchedule?
             var smallest = Int.max
+            var cut = false
+            var each = options
+            each.deadline = deadline
             for s in CheckpointSolver.baselines {
                 do {
-                    let r = try plan(graph, costs: costs, budget: budget, solver: s)
+                    let r = try plan(graph, costs: costs, budget: budget, solver: s, options: each)
                     if best == nil || r.simulation.computeCost < best!.simulation.computeCost { best = r }
                 } catch {
                     switch error {
                     case .infeasibleBudget(_, let minimum, _): smallest = min(smallest, minimum)
                     case .invalidRequest where s == .revolve || s == .chainDP: continue  // not a chain
+                    case .deadlinePassed, .scheduleTooLong: cut = true
                     default: throw error
                     }
                 }
             }
-            guard var chosen = best else { throw .infeasibleBudget(budgetBytes: budget, minimumBytes: smallest, solver: solver.rawValue) }
+            guard var chosen = best else {
+                if cut && smallest == Int.max {
+                    throw .noPlanInTime(budgetBytes: budget, minimumBytes: nil, seconds: (ContinuousClock.now - start).seconds, solver: solver.rawValue)
+                }
+                throw .infeasibleBudget(budgetBytes: budget, minimumBytes: smallest, solver: solver.rawValue)
+            }
             chosen.plan.solver = "best-baseline (\(chosen.plan.solver))"
             return chosen
         }
@@ -69,7 +79,11 @@ public enum CheckpointPlanner {
 /// Limits and backend for the MILP.
 public struct ILPOptions: Sendable {
     /// Seconds for the whole solve; the best plan found is returned with its proven bound.
+    /// Every solver honours it, the baselines included.
     public var timeLimit: Double?
+    /// An absolute deadline that overrides `timeLimit` for the baselines (set by the planner
+    /// when it gives them a share of the time); `nil`: `timeLimit` from the call.
+    public var deadline: Deadline?
     /// Stop once the relative gap is at most this.
     public var relativeGap: Double
     /// The backend.
@@ -104,6 +118,12 @@ public struct ILPOptions: Sendable {
     public var neighbourhoodTimeLimit: Double = 4
     /// and the share of the time left after the relaxation that the search may use (0: none).
     public var searchShare: Double = 0.5
+    /// The share of the time limit the baselines may take before the other phases (each
+    /// baseline stops at that deadline with the best it has).
+    public var baselineShare: Double = 0.25
+    /// Which phase of the solve runs, reported as it starts (`--progress`): its name, the seconds
+    /// since the solve began, the incumbent's cost and the proven bound so far.
+    public var phaseProgress: (@Sendable (PlanningPhase) -> Void)?
 
     public init(timeLimit: Double? = 60, relativeGap: Double = 1e-4, solver: any MILPSolver = GLPKSolver(),
                 progress: (@Sendable (SolverProgress) -> Void)? = nil, maximumVariables: Int = 600_000) {
@@ -138,12 +158,20 @@ extension CheckpointPlanner {
         let size = CheckpointMILP.estimatedSize(graph: graph)
         // The best baseline within the budget, or a cheaper plan from a variant of DTR's eviction
         // policy: incumbent, fallback, and what the bounds are for.
+        // The baselines get a share of the time limit (each stops at its deadline).
         var baseline: PlannedSchedule?
+        var firstOptions = options
+        firstOptions.deadline = Deadline(secondsFromNow: options.timeLimit.map { $0 * options.baselineShare })
+        options.reportPhase("baselines", since: start)
         do {
-            baseline = try plan(graph, costs: costs, budget: budget, solver: .bestBaseline)
+            baseline = try plan(graph, costs: costs, budget: budget, solver: .bestBaseline, options: firstOptions)
         } catch {
-            if case .infeasibleBudget = error {} else { throw error }
+            switch error {
+            case .infeasibleBudget, .noPlanInTime: break
+            default: throw error
+            }
         }
+        options.reportPhase("eviction search", since: start, incumbent: baseline?.simulation.computeCost)
         if let searched = evictionSearch(graph, costs: costs, budget: budget, evaluations: options.evictionEvaluations,
                                          timeLimit: options.timeLimit.map { $0 * options.evictionShare }),
            baseline.map({ searched.simulation.computeCost < $0.simulation.computeCost }) ?? true {
@@ -164,6 +192,7 @@ extension CheckpointPlanner {
             let relaxationTime = options.timeLimit.map { limit in
                 declined ? max(0.1, limit * (1 - guidedTime) - (ContinuousClock.now - start).seconds) : limit * options.relaxationShare
             }
+            options.reportPhase("relaxation (bound)", since: start, incumbent: baseline?.simulation.computeCost, bound: relaxedBound)
             let relaxed = CheckpointRelaxation.lowerBound(
                 graph, costs: costs, budget: budget, cutCounts: options.relaxationCuts, incumbent: earliestFreeSteps(baseline),
                 incumbentCost: baseline?.simulation.computeCost, solver: options.solver,
@@ -198,10 +227,12 @@ extension CheckpointPlanner {
             fallback.summarize(status: "feasible", lowerBound: relaxedBound, since: start)
             return fallback
         }
+        options.reportPhase("building the MILP", since: start, incumbent: baseline?.simulation.computeCost, bound: relaxedBound)
         let milp = CheckpointMILP(graph: graph, costs: costs, budget: modelBudget ?? budget)
         var incumbent = earliestFreeSteps(baseline).flatMap { milp.assignment(from: $0) }
         // Improve the incumbent by a large neighbourhood search, with a share of the time left.
         if let from = incumbent, let initial = baseline, options.searchShare > 0 {
+            options.reportPhase("neighbourhood search", since: start, incumbent: initial.simulation.computeCost, bound: relaxedBound)
             let limit = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) * options.searchShare }
             let search = milp.improve(from, neighbourhoods: milp.neighbourhoods(groupSize: options.neighbourhoodLayers,
                                                                                windowVariables: options.neighbourhoodVariables),
@@ -216,6 +247,7 @@ extension CheckpointPlanner {
             }
         }
         let remaining = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
+        options.reportPhase("milp (branch and bound)", since: start, incumbent: baseline?.simulation.computeCost, bound: relaxedBound)
         let solution: MILPSolution
         do {
             // Report progress in the plan's cost units.
@@ -265,7 +297,8 @@ extension CheckpointPlanner {
             throw .invalidRequest("the checkpointing MILP is unbounded, which cannot happen for a valid graph; please report it")
         case .noSolutionFound:
             guard var fallback = baseline else {
-                throw .invalidRequest("ilp: no plan found within the time limit (\(Units.seconds(options.timeLimit ?? 0))) and no baseline fits \(Units.bytes(budget)); raise --time-limit or the budget")
+                throw .noPlanInTime(budgetBytes: budget, minimumBytes: minimumFeasibleBudget(graph, costs: costs, options: options, start: start),
+                                    seconds: (ContinuousClock.now - start).seconds, solver: "ilp")
             }
             fallback.plan.solver = "ilp (incumbent: \(fallback.plan.solver))"
             fallback.summarize(status: "feasible", lowerBound: lowerBound, since: start)
@@ -275,18 +308,29 @@ extension CheckpointPlanner {
 
     /// The smallest budget any plan fits, from the peak-minimizing MILP when it is solved in
     /// time; otherwise the lowest peak a baseline reaches (an upper bound on it).
+    ///
+    /// Within the time limit from `start` (plus a tenth of it, at least a second, when the limit
+    /// has already passed, so that the answer still names a budget).
     static func minimumFeasibleBudget(_ graph: ComputeGraph, costs: LayerCosts, options: ILPOptions, start: ContinuousClock.Instant) -> Int {
+        let left = options.timeLimit.map { limit in
+            max(limit - (ContinuousClock.now - start).seconds, max(1, limit * 0.1))
+        }
+        let deadline = Deadline(secondsFromNow: left)
         let reference = (try? Baselines.checkpointAll(graph, costs: costs).simulation.peakBytes) ?? 1
         var best = reference
-        if let greedy = try? Baselines.chenGreedy(graph, costs: costs, budget: nil) { best = min(best, greedy.simulation.peakBytes) }
+        if let greedy = try? Baselines.chenGreedy(graph, costs: costs, budget: nil, deadline: deadline) { best = min(best, greedy.simulation.peakBytes) }
         do {
-            _ = try Baselines.dtr(graph, costs: costs, budget: 1)
+            _ = try Baselines.dtr(graph, costs: costs, budget: 1, deadline: deadline)
         } catch {
             if case .infeasibleBudget(_, let minimum, _) = error { best = min(best, minimum) }
         }
+        // The peak-minimizing program only while a tenth of the limit (at least a second) is
+        // left: GLPK's small-program branching may overrun its limit (docs/benchmarks.md).
+        let mainLeft = options.timeLimit.map { $0 - (ContinuousClock.now - start).seconds }
+        if let mainLeft, let limit = options.timeLimit, mainLeft < max(1, limit * 0.1) { return best }
         guard CheckpointMILP.estimatedSize(graph: graph) <= options.maximumVariables else { return best }
         let milp = CheckpointMILP(graph: graph, costs: costs, budget: reference, minimizePeak: true)
-        let remaining = options.timeLimit.map { max(0.1, $0 - (ContinuousClock.now - start).seconds) }
+        let remaining = deadline.secondsLeft.map { max(0.1, $0) }
         if let s = try? options.solver.solve(milp.model, options: SolverOptions(timeLimit: remaining, relativeGap: 1e-6)),
            s.status == .optimal || s.status == .feasible {
             let steps = milp.steps(from: s.values)
@@ -296,7 +340,23 @@ extension CheckpointPlanner {
     }
 }
 
+/// A phase of a planning solve, as ``ILPOptions/phaseProgress`` reports it.
+public struct PlanningPhase: Sendable {
+    /// What runs now: `baselines`, `eviction search`, `relaxation`, `neighbourhood search`, `milp`.
+    public var name: String
+    /// Seconds since the solve started.
+    public var seconds: Double
+    /// The best plan's cost so far, in the plan's units.
+    public var incumbent: Double?
+    /// The best proven lower bound so far.
+    public var bound: Double?
+}
+
 extension ILPOptions {
+    func reportPhase(_ name: String, since start: ContinuousClock.Instant, incumbent: Double? = nil, bound: Double? = nil) {
+        phaseProgress?(PlanningPhase(name: name, seconds: (ContinuousClock.now - start).seconds, incumbent: incumbent, bound: bound))
+    }
+
     /// The progress callback, reporting objective values multiplied by `scale` (a program's
     /// objective in the plan's own units).
     func scaledProgress(_ scale: Double) -> (@Sendable (SolverProgress) -> Void)? {

@@ -16,6 +16,13 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
     case costUnavailable(reason: String)
     /// A planning request is malformed (unknown solver, bad budget, ...).
     case invalidRequest(String)
+    /// The solver's deadline (`--time-limit`) passed before it had a plan.
+    case deadlinePassed(solver: String)
+    /// The solver's schedule grew past its step limit (recomputation cascading); no plan.
+    case scheduleTooLong(solver: String, steps: Int)
+    /// No plan within the budget was found before the deadline; `minimumBytes` is the smallest
+    /// budget known to be feasible, when one is known.
+    case noPlanInTime(budgetBytes: Int, minimumBytes: Int?, seconds: Double, solver: String)
 
     public var description: String {
         switch self {
@@ -33,6 +40,14 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
             return "cannot price layers: \(reason)"
         case .invalidRequest(let reason):
             return reason
+        case .deadlinePassed(let solver):
+            return "\(solver) reached its time limit before it had a plan; raise --time-limit"
+        case .scheduleTooLong(let solver, let steps):
+            return "\(solver): the schedule passed \(steps) steps (recomputation cascading) without completing; no plan"
+        case .noPlanInTime(let budget, let minimum, let seconds, let solver):
+            return "\(solver): no plan within \(Units.bytes(budget)) (\(budget) B) found in \(Units.seconds(seconds))"
+                + (minimum.map { "; the smallest budget known to be feasible is \(Units.bytes($0)) (\($0) B)" } ?? "; no feasible budget is known yet")
+                + "; raise --time-limit or the budget"
         }
     }
 }

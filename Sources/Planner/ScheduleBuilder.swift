@@ -41,6 +41,12 @@ struct ScheduleBuilder {
     var eviction = EvictionPolicy.dtr
     /// Per-tensor factors on the eviction score (a larger factor: evicted later); `nil` for 1.
     var scoreWeights: [Double]?
+    /// When the run must stop (checked every 256 steps).
+    var deadline = Deadline.none
+    /// The most steps a schedule may have: on wide DAGs, recomputation under eviction can
+    /// cascade (each recomputed tensor needing inputs that were freed in turn) far past any
+    /// useful plan; this bounds the schedule's memory. See ``maximumSteps(for:)``.
+    var stepLimit: Int
 
     private(set) var steps: [ResolvedStep] = []
     private var resident: [Bool]
@@ -60,6 +66,16 @@ struct ScheduleBuilder {
         case cannotFit(needed: Int)
         /// A tensor needed again has no forward producer to recompute it.
         case notRecomputable(TensorID)
+        /// The deadline passed before the schedule was complete.
+        case deadlinePassed
+        /// The schedule grew past ``ScheduleBuilder/stepLimit`` steps.
+        case tooManySteps(Int)
+    }
+
+    /// The default step limit: 200 steps a layer (a plan that reruns every layer 100 times),
+    /// at least 100,000 and at most 20 million (about 320 MB of steps).
+    static func maximumSteps(for graph: ComputeGraph) -> Int {
+        min(20_000_000, max(100_000, 200 * (graph.layers.count + graph.tensors.count)))
     }
 
     init(graph: ComputeGraph, costs: LayerCosts, keep: [Bool], budget: Int? = nil) {
@@ -67,6 +83,7 @@ struct ScheduleBuilder {
         self.costs = costs
         self.keep = keep
         self.budget = budget
+        self.stepLimit = ScheduleBuilder.maximumSteps(for: graph)
         let nT = graph.tensors.count
         resident = [Bool](repeating: false, count: nT)
         pinned = [Int](repeating: 0, count: nT)
@@ -107,7 +124,11 @@ struct ScheduleBuilder {
             freeDead()
         }
         position = graph.layers.count
-        for t in graph.outputs { try ensure(t) }
+        // Each output, once resident, is pinned: recomputing the next one must not evict it.
+        for t in graph.outputs {
+            try ensure(t)
+            pinned[t] += 1
+        }
         return steps
     }
 
@@ -145,6 +166,10 @@ struct ScheduleBuilder {
             try evict(toFit: need, budget: budget)
         }
         steps.append(.compute(l))
+        if steps.count & 255 == 0 {
+            if steps.count > stepLimit { throw .tooManySteps(stepLimit) }
+            if deadline.hasPassed { throw .deadlinePassed }
+        }
         clock += 1
         for o in graph.layerOutputs[l] {
             resident[o] = true

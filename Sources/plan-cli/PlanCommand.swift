@@ -59,7 +59,8 @@ struct PlanCommand: ParsableCommand {
         let context = try PlanningContext(graph: graph, hardwarePath: hardware)
         let costs = context.costs
         let report = progress || isatty(STDERR_FILENO) != 0
-        let options = ILPOptions(timeLimit: timeLimit, solver: try backend.solver(), progress: report ? ProgressPrinter.report : nil)
+        var options = ILPOptions(timeLimit: timeLimit, solver: try backend.solver(), progress: report ? ProgressPrinter.report : nil)
+        if report { options.phaseProgress = ProgressPrinter.phase }
         let solver: CheckpointSolver
         switch self.solver {
         case .checkpoint(let s): solver = s
@@ -116,6 +117,13 @@ enum ProgressPrinter {
         let bound = p.bound.map { Units.count($0) } ?? "-"
         let gap = p.gap.map { Units.fixed($0 * 100, decimals: 2) + "%" } ?? "-"
         FileHandle.standardError.write(Data("  [ilp] \(Units.fixed(p.seconds, decimals: 1)) s  incumbent \(incumbent)  bound \(bound)  gap \(gap)\n".utf8))
+    }
+
+    /// A phase of the solve as it starts: its name, the time, the incumbent and bound so far.
+    @Sendable static func phase(_ p: PlanningPhase) {
+        let incumbent = p.incumbent.map { Units.count($0) } ?? "-"
+        let bound = p.bound.map { Units.count($0) } ?? "-"
+        FileHandle.standardError.write(Data("  [\(Units.fixed(p.seconds, decimals: 1)) s] \(p.name)  incumbent \(incumbent)  bound \(bound)\n".utf8))
     }
 }
 
