@@ -105,6 +105,32 @@ public enum Baselines {
         }
     }
 
+    /// Greedy rematerialization over tensor lifetimes in stage form (``LifetimeSplitting``): from
+    /// the keep-everything plan, split the lifetime that most reduces the excess over the budget
+    /// per unit of recompute cost, until every stage fits. For general DAGs and tight budgets.
+    /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when no split
+    ///   lowers the excess any more (the minimum named is the keep-everything peak less what was
+    ///   saved, an upper bound of the smallest feasible budget only when a plan was found);
+    ///   ``PlanError/deadlinePassed(solver:)`` at the deadline.
+    public static func lifetimeSplitting(_ graph: ComputeGraph, costs: LayerCosts, budget: Int,
+                                         deadline: Deadline = .none) throws(PlanError) -> PlannedSchedule {
+        var splitting = LifetimeSplitting(graph: graph, costs: costs, budget: budget)
+        do {
+            try splitting.run(deadline: deadline)
+        } catch {
+            switch error {
+            case .deadlinePassed: throw .deadlinePassed(solver: "lifetime-split")
+            case .stuck:
+                let peak = try checkpointAll(graph, costs: costs).simulation.peakBytes
+                throw .infeasibleBudget(budgetBytes: budget, minimumBytes: peak, solver: "lifetime-split")
+            }
+        }
+        let steps = splitting.steps()
+        let simulation = try PlanSimulator.replay(steps, on: graph, costs: costs, budget: nil)
+        let plan = Plan(graph: graph.name, solver: "lifetime-split", budgetBytes: budget, steps: steps.map { $0.named(in: graph) })
+        return PlannedSchedule(plan: plan, simulation: simulation)
+    }
+
     /// Griewank and Walther's revolve on a chain: binomial checkpointing with as many snapshots as
     /// the budget allows (the fewest snapshots cost the most recomputation; the cheapest plan that
     /// fits the budget wins; without a budget, the one with the lowest peak).

@@ -8,6 +8,8 @@ public enum CheckpointSolver: String, Sendable, CaseIterable {
     case chenSqrtN = "chen-sqrtn"
     case chenGreedy = "chen-greedy"
     case dtr = "dtr"
+    /// Greedy rematerialization over lifetimes in stage form (``LifetimeSplitting``).
+    case lifetimeSplit = "lifetime-split"
     /// Griewank and Walther's binomial checkpointing; chains only.
     case revolve = "revolve"
     /// The chain dynamic program with real sizes and costs (``ChainDynamicProgram``); chains only.
@@ -16,7 +18,7 @@ public enum CheckpointSolver: String, Sendable, CaseIterable {
     case bestBaseline = "best-baseline"
 
     /// The individual baselines.
-    public static let baselines: [CheckpointSolver] = [.checkpointAll, .chenSqrtN, .chenGreedy, .dtr, .revolve, .chainDP]
+    public static let baselines: [CheckpointSolver] = [.checkpointAll, .chenSqrtN, .chenGreedy, .dtr, .lifetimeSplit, .revolve, .chainDP]
 }
 
 /// Chooses which activations to keep and which to recompute within a memory budget.
@@ -37,6 +39,7 @@ public enum CheckpointPlanner {
         case .chenSqrtN: result = try Baselines.chenSqrtN(graph, costs: costs)
         case .chenGreedy: result = try Baselines.chenGreedy(graph, costs: costs, budget: budget, deadline: deadline)
         case .dtr: result = try Baselines.dtr(graph, costs: costs, budget: budget, deadline: deadline)
+        case .lifetimeSplit: result = try Baselines.lifetimeSplitting(graph, costs: costs, budget: budget, deadline: deadline)
         case .revolve: result = try Baselines.revolve(graph, costs: costs, budget: budget)
         case .chainDP: result = try Baselines.chainDP(graph, costs: costs, budget: budget)
         case .bestBaseline:

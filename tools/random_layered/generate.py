@@ -6,7 +6,8 @@ Computation Graphs" (NeurIPS 2022, appendix), which Moccasin (ICML 2023) used fo
 benchmark. The recipe, written from the paper's description (our own code and parameters):
 
   1. The N nodes are split into L layers (default L = round(sqrt(N)), at least 2), every layer
-     non-empty, the widths drawn at random around N / L.
+     non-empty, the widths drawn at random around N / L; the last layer is one node (the
+     network's output, like a loss), unless --sinks says how many.
   2. Every node of layer l > 0 reads at least one node of layer l - 1 (so the graph is connected
      layer to layer), plus each further node of layer l - 1 with probability --p-next.
   3. Skip connections: each node of layer l reads each node of layer l - d, d >= 2, with
@@ -28,16 +29,18 @@ import argparse, json, math, random, sys
 
 
 def generate(n, seed, layers=None, p_next=0.1, p_skip=0.02, skip_decay=0.5,
-             min_cost=1, max_cost=100, min_duration=1, max_duration=100, max_param=0):
+             min_cost=1, max_cost=100, min_duration=1, max_duration=100, max_param=0, sinks=1):
     if n < 2:
         raise ValueError("a layered graph needs at least 2 nodes")
     rng = random.Random(seed)
     L = layers if layers is not None else max(2, round(math.sqrt(n)))
     L = max(2, min(L, n))
     # Widths: every layer one node, the rest spread at random.
+    sinks = max(1, min(sinks, n - L + 1))
     widths = [1] * L
-    for _ in range(n - L):
-        widths[rng.randrange(L)] += 1
+    widths[-1] = sinks
+    for _ in range(n - L - sinks + 1):
+        widths[rng.randrange(L - 1)] += 1
     layer_nodes, k = [], 0
     for w in widths:
         layer_nodes.append(list(range(k, k + w)))
@@ -84,6 +87,7 @@ def main(argv=None):
     ap.add_argument("--min-duration", type=int, default=1)
     ap.add_argument("--max-duration", type=int, default=100)
     ap.add_argument("--max-param", type=int, default=0)
+    ap.add_argument("--sinks", type=int, default=1, help="nodes in the last layer (default 1: one output)")
     ap.add_argument("-o", "--output", default="-", help="output file (default: standard output)")
     a = ap.parse_args(argv)
     for name in ("p_next", "p_skip", "skip_decay"):
@@ -93,7 +97,7 @@ def main(argv=None):
         ap.error("cost and duration ranges must be non-empty, sizes at least 1")
     try:
         g = generate(a.nodes, a.seed, a.layers, a.p_next, a.p_skip, a.skip_decay,
-                     a.min_cost, a.max_cost, a.min_duration, a.max_duration, a.max_param)
+                     a.min_cost, a.max_cost, a.min_duration, a.max_duration, a.max_param, a.sinks)
     except ValueError as e:
         ap.error(str(e))
     text = json.dumps(g, separators=(",", ":")) + "\n"

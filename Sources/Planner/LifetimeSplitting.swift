@@ -1,0 +1,333 @@
+import Foundation
+import Graph
+
+/// A greedy rematerialization heuristic over tensor lifetimes in stage form, for general DAGs
+/// and tight budgets, where eviction (DTR) cascades.
+///
+/// The plan is in the stage form of Checkmate (Jain et al., MLSys 2020) and Moccasin (Bartan et
+/// al., ICML 2023): stage t ends with the first run of layer t, and a layer may rerun inside a
+/// later stage. Every tensor is held as a list of *instances*, each a range of stages [a, b] in
+/// which it is resident, with the stages that read it. Memory in stage t is counted as the
+/// bytes of every instance whose range contains t — what that stage's layers read and write
+/// plus what is held through it — an upper bound of the replayed peak.
+///
+/// Start: every tensor held from its producer's stage to its last reader's (graph outputs to
+/// the end): the keep-everything plan. While some stage is over the budget, at the stage with
+/// the largest excess, one *split* is applied: a recomputable tensor held through that stage
+/// without being read there is freed after its previous read and recomputed in the stage of its
+/// next read. The recomputation needs its producer's inputs in that stage; an input that is not
+/// resident then has its latest instance extended to it (a later split may recompute that input
+/// in turn). Among the splits at that stage the one that most reduces the total excess
+/// Σ_t max(0, memory(t) − budget) per unit of recompute cost wins; the total excess falls at
+/// every step, so the loop ends. Then, from the costliest recomputation down, splits that are no
+/// longer needed are merged back where memory allows.
+///
+/// The plan is converted to steps (within a stage: reruns in topological order, then the
+/// frontier layer; every tensor freed after its instance's last read) and replayed by the
+/// simulator by the caller.
+///
+/// - Complexity: each split O(R · (G + I)) for R instances held in the chosen stage, G the
+///   stages of a gap and I the producer's inputs; at most one split per unit of total excess
+///   fall, in practice a few per tensor.
+struct LifetimeSplitting {
+    /// A tensor resident over stages [start, end], read in `reads` (sorted, within the range).
+    struct Instance {
+        var start: Int
+        var end: Int
+        var reads: [Int]
+    }
+
+    enum Failure: Error {
+        /// No split lowers the excess any more.
+        case stuck(excessBytes: Int)
+        case deadlinePassed
+    }
+
+    let graph: ComputeGraph
+    let costs: LayerCosts
+    let budget: Int
+    private let n: Int
+    private let splittable: [Bool]
+    private let isOutput: [Bool]
+    /// Bytes resident throughout (parameters).
+    private let constantBytes: Int
+    private(set) var instances: [[Instance]]
+    private(set) var memory: [Int]
+
+    init(graph: ComputeGraph, costs: LayerCosts, budget: Int) {
+        self.graph = graph
+        self.costs = costs
+        self.budget = budget
+        n = graph.layers.count
+        let nT = graph.tensors.count
+        var isOutput = [Bool](repeating: false, count: nT)
+        for t in graph.outputs { isOutput[t] = true }
+        self.isOutput = isOutput
+        splittable = (0..<nT).map { x in graph.producer[x].map { graph.layers[$0].phase == .forward } ?? false }
+        constantBytes = graph.tensors.filter { $0.kind == .parameter }.reduce(0) { $0 + $1.bytes }
+        var instances = [[Instance]](repeating: [], count: nT)
+        var memory = [Int](repeating: constantBytes, count: n)
+        for x in 0..<nT {
+            let tensor = graph.tensors[x]
+            if tensor.kind == .parameter { continue }
+            var reads = graph.consumers[x]
+            if isOutput[x], reads.last != n - 1 { reads.append(n - 1) }
+            let start = graph.producer[x] ?? 0
+            let end = max(start, reads.last ?? start)
+            instances[x] = [Instance(start: start, end: end, reads: reads)]
+            for t in start...end { memory[t] += tensor.bytes }
+        }
+        self.instances = instances
+        self.memory = memory
+    }
+
+    /// Σ_t max(0, memory(t) − budget).
+    var excess: Int { memory.reduce(0) { $0 + max(0, $1 - budget) } }
+
+    /// Splits until every stage fits the budget, then merges back what memory allows.
+    mutating func run(deadline: Deadline) throws(Failure) {
+        var step = 0
+        while true {
+            step += 1
+            if step & 15 == 0, deadline.hasPassed { throw .deadlinePassed }
+            // Overloaded stages, most over first; the first at which some split helps is used.
+            let over = memory.indices.filter { memory[$0] > budget }.sorted { memory[$0] > memory[$1] }
+            if over.isEmpty { break }
+            var applied = false
+            for t in over.prefix(8) {
+                if let move = bestSplit(at: t) {
+                    apply(move)
+                    applied = true
+                    break
+                }
+            }
+            if !applied {
+                if ProcessInfo.processInfo.environment["LS_DEBUG"] != nil {
+                    print("stuck after \(step) steps; excess \(excess); over \(over.prefix(5).map { "\($0):\(memory[$0])" })")
+                    let t = over[0]
+                    for x in graph.tensors.indices { for inst in instances[x] where inst.start <= t && t <= inst.end { print("  \(graph.tensors[x].name) \(graph.tensors[x].bytes)B [\(inst.start),\(inst.end)] reads \(inst.reads) inputs \(graph.producer[x].map { graph.layerInputs[$0].map { graph.tensors[$0].name } } ?? [])") } }
+                }
+                throw .stuck(excessBytes: excess)
+            }
+        }
+        mergeBack(deadline: deadline)
+    }
+
+    /// What a rerun in stage `at` needs of one of its producer's inputs.
+    private enum Need {
+        /// The input is resident then: instance `j` gains a read.
+        case read(TensorID, instance: Int)
+        /// Instance `j` (the latest before) is held on to the stage.
+        case extend(TensorID, instance: Int)
+        /// The input is rerun in that stage too (a one-stage instance; its own needs follow).
+        case rerun(TensorID)
+    }
+
+    /// A split of tensor x's instance i at the gap (lo, hi) between two reads, with what the
+    /// rerun in stage hi needs.
+    private struct Split {
+        var x: TensorID
+        var instance: Int
+        var lo: Int
+        var hi: Int
+        var needs: [Need]
+    }
+
+    /// How deep a rerun may rerun its own missing inputs instead of holding them.
+    static let rerunDepth = 3
+
+    /// The needs of rerunning layer p in stage `at`, each missing input held or rerun,
+    /// whichever adds less excess on its own; `delta` collects the memory changes.
+    private func needs(of p: LayerID, at hi: Int, depth: Int, delta: inout [Int: Int], cost: inout Double) -> [Need]? {
+        var out: [Need] = []
+        for y in Set(graph.layerInputs[p]) where graph.tensors[y].kind != .parameter {
+            if let j = instances[y].firstIndex(where: { $0.start <= hi && hi <= $0.end }) {
+                out.append(.read(y, instance: j))
+                continue
+            }
+            let bytes = graph.tensors[y].bytes
+            let j = instances[y].lastIndex(where: { $0.end < hi })
+            var extendExcess = Int.max
+            if let j {
+                extendExcess = 0
+                for s in (instances[y][j].end + 1)...hi {
+                    let m = memory[s] + delta[s, default: 0]
+                    extendExcess += max(0, m + bytes - budget) - max(0, m - budget)
+                }
+            }
+            if depth > 0, splittable[y] {
+                // Rerun y here: its bytes in this stage, and its own needs.
+                var trial = delta
+                trial[hi, default: 0] += bytes
+                var trialCost = costs.perLayer[graph.producer[y]!]
+                if let inner = needs(of: graph.producer[y]!, at: hi, depth: depth - 1, delta: &trial, cost: &trialCost) {
+                    var rerunExcess = 0
+                    for (s, d) in trial where d != delta[s, default: 0] {
+                        let before = memory[s] + delta[s, default: 0]
+                        rerunExcess += max(0, memory[s] + d - budget) - max(0, before - budget)
+                    }
+                    if rerunExcess < extendExcess {
+                        delta = trial
+                        cost += trialCost
+                        out.append(.rerun(y))
+                        out += inner
+                        continue
+                    }
+                }
+            }
+            guard let j else { return nil }
+            for s in (instances[y][j].end + 1)...hi { delta[s, default: 0] += bytes }
+            out.append(.extend(y, instance: j))
+        }
+        return out
+    }
+
+    private func bestSplit(at t: Int) -> Split? {
+        var best: Split?
+        var bestScore = 0.0
+        for x in graph.tensors.indices where splittable[x] {
+            guard let i = instances[x].firstIndex(where: { $0.start < t && t <= $0.end }) else { continue }
+            let inst = instances[x][i]
+            // The gap around t: the previous read (or the start) < t < the next read.
+            guard let hi = inst.reads.first(where: { $0 > t }), !inst.reads.contains(t) else { continue }
+            let lo = max(inst.start, inst.reads.last(where: { $0 < t }) ?? inst.start)
+            let p = graph.producer[x]!
+            var delta: [Int: Int] = [:]
+            let bytes = graph.tensors[x].bytes
+            for s in (lo + 1)..<hi { delta[s] = -bytes }
+            var cost = costs.perLayer[p]
+            guard let needs = needs(of: p, at: hi, depth: Self.rerunDepth, delta: &delta, cost: &cost) else { continue }
+            // Siblings the reruns write that are not resident then: a transient in stage hi.
+            var rerun = Set([p])
+            for case .rerun(let y) in needs { rerun.insert(graph.producer[y]!) }
+            for k in rerun {
+                for o in graph.layerOutputs[k] where o != x && !instances[o].contains(where: { $0.start <= hi && hi <= $0.end })
+                    && !needs.contains(where: { if case .rerun(let y) = $0 { return y == o } else { return false } }) {
+                    delta[hi, default: 0] += graph.tensors[o].bytes
+                }
+            }
+            guard delta[t, default: 0] < 0 else { continue }
+            var change = 0
+            for (s, d) in delta where d != 0 {
+                change += max(0, memory[s] + d - budget) - max(0, memory[s] - budget)
+            }
+            guard change < 0 else { continue }
+            let score = Double(-change) / (cost + 1e-9)
+            if score > bestScore {
+                bestScore = score
+                best = Split(x: x, instance: i, lo: lo, hi: hi, needs: needs)
+            }
+        }
+        return best
+    }
+
+    private mutating func apply(_ move: Split) {
+        let x = move.x, hi = move.hi
+        let old = instances[x][move.instance]
+        let bytes = graph.tensors[x].bytes
+        for s in (move.lo + 1)..<hi { memory[s] -= bytes }
+        instances[x][move.instance] = Instance(start: old.start, end: move.lo, reads: old.reads.filter { $0 <= move.lo })
+        instances[x].insert(Instance(start: hi, end: old.end, reads: old.reads.filter { $0 >= hi }), at: move.instance + 1)
+        // Reruns first: the reads and extensions below refer to instance indices from before them,
+        // of other tensors.
+        for need in move.needs {
+            switch need {
+            case .read(let y, let j):
+                if !instances[y][j].reads.contains(hi) { instances[y][j].reads.append(hi); instances[y][j].reads.sort() }
+            case .extend(let y, let j):
+                if instances[y][j].end < hi {
+                    for s in (instances[y][j].end + 1)...hi { memory[s] += graph.tensors[y].bytes }
+                    instances[y][j].end = hi
+                }
+                if !instances[y][j].reads.contains(hi) { instances[y][j].reads.append(hi) }
+            case .rerun:
+                break
+            }
+        }
+        for case .rerun(let y) in move.needs {
+            memory[hi] += graph.tensors[y].bytes
+            let at = instances[y].firstIndex(where: { $0.start > hi }) ?? instances[y].count
+            instances[y].insert(Instance(start: hi, end: hi, reads: [hi]), at: at)
+        }
+        // The transient of siblings is not held: it is freed right after the rerun.
+    }
+
+    /// Merges consecutive instances of a tensor back into one, costliest recomputation first,
+    /// where memory stays within the budget through the gap. The inputs' extensions made for the
+    /// removed rerun are kept (a conservative count: memory only falls by merging).
+    private mutating func mergeBack(deadline: Deadline) {
+        var pairs: [(Double, TensorID)] = []
+        for x in graph.tensors.indices where instances[x].count > 1 {
+            pairs.append((costs.perLayer[graph.producer[x]!], x))
+        }
+        pairs.sort { $0.0 > $1.0 }
+        for (_, x) in pairs {
+            if deadline.hasPassed { return }
+            var k = 0
+            while k + 1 < instances[x].count {
+                let a = instances[x][k], b = instances[x][k + 1]
+                let bytes = graph.tensors[x].bytes
+                if ((a.end + 1)..<b.start).allSatisfy({ memory[$0] + bytes <= budget }) {
+                    for s in (a.end + 1)..<b.start { memory[s] += bytes }
+                    instances[x][k] = Instance(start: a.start, end: b.end, reads: a.reads + b.reads)
+                    instances[x].remove(at: k + 1)
+                } else {
+                    k += 1
+                }
+            }
+        }
+    }
+
+    /// The plan's steps: in each stage, the reruns (instances that start there, other than the
+    /// producer's first run) in topological order, then the frontier layer; a tensor is freed
+    /// once its instance's reads in its last stage are done, graph outputs never.
+    func steps() -> [ResolvedStep] {
+        let nT = graph.tensors.count
+        var runsIn = [[LayerID]](repeating: [], count: n)
+        for x in 0..<nT where splittable[x] {
+            for inst in instances[x].dropFirst() { runsIn[inst.start].append(graph.producer[x]!) }
+        }
+        var resident = [Bool](repeating: false, count: nT)
+        var current = [Int](repeating: 0, count: nT)  // index of the instance resident or next
+        for (x, t) in graph.tensors.enumerated() where t.kind == .input || t.kind == .parameter { resident[x] = true }
+        var steps: [ResolvedStep] = []
+        func instanceEnd(_ x: TensorID) -> Int {
+            let list = instances[x]
+            return list.isEmpty ? Int.max : list[min(current[x], list.count - 1)].end
+        }
+        var endsAt = [[TensorID]](repeating: [], count: n)
+        for x in 0..<nT { for inst in instances[x] { endsAt[inst.end].append(x) } }
+        for t in 0..<n {
+            let layers = Array(Set(runsIn[t])).sorted() + [t]
+            // Reads in this stage still to come, per tensor.
+            var pending: [TensorID: Int] = [:]
+            for k in layers { for y in graph.layerInputs[k] { pending[y, default: 0] += 1 } }
+            for k in layers {
+                for o in graph.layerOutputs[k] where resident[o] {
+                    resident[o] = false
+                    steps.append(.free(o))
+                }
+                steps.append(.compute(k))
+                for o in graph.layerOutputs[k] { resident[o] = true }
+                for y in graph.layerInputs[k] { pending[y]! -= 1 }
+                for y in Set(graph.layerInputs[k] + graph.layerOutputs[k]) where resident[y] {
+                    guard graph.tensors[y].kind != .parameter, !isOutput[y], pending[y, default: 0] == 0 else { continue }
+                    // A sibling written by a rerun that holds no instance here is dropped at once.
+                    let held = instances[y].contains { $0.start <= t && t <= $0.end }
+                    if !held || instanceEnd(y) <= t {
+                        resident[y] = false
+                        steps.append(.free(y))
+                        if held { current[y] += 1 }
+                    }
+                }
+            }
+            // Instances ending here that no layer of this stage touched.
+            for x in endsAt[t] where resident[x] && !isOutput[x] && graph.tensors[x].kind != .parameter && instanceEnd(x) <= t {
+                resident[x] = false
+                steps.append(.free(x))
+                current[x] += 1
+            }
+        }
+        return steps
+    }
+}
