@@ -1,4 +1,3 @@
-import Foundation
 import Graph
 
 /// A greedy rematerialization heuristic over tensor lifetimes in stage form, for general DAGs
@@ -89,24 +88,23 @@ struct LifetimeSplitting {
         var step = 0
         while true {
             step += 1
-            if step & 15 == 0, deadline.hasPassed { throw .deadlinePassed }
+            if deadline.hasPassed { throw .deadlinePassed }
             // Overloaded stages, most over first; the first at which some split helps is used.
             let over = memory.indices.filter { memory[$0] > budget }.sorted { memory[$0] > memory[$1] }
             if over.isEmpty { break }
+            // The most overloaded stages first.
             var applied = false
-            for t in over.prefix(8) {
-                if let move = bestSplit(at: t) {
-                    apply(move)
-                    applied = true
-                    break
+            search: for depth in [Self.rerunDepth] {
+                for (k, t) in over.enumerated() {
+                    if k & 31 == 31, deadline.hasPassed { throw .deadlinePassed }
+                    if let move = bestSplit(at: t, depth: depth) {
+                        apply(move)
+                        applied = true
+                        break search
+                    }
                 }
             }
             if !applied {
-                if ProcessInfo.processInfo.environment["LS_DEBUG"] != nil {
-                    print("stuck after \(step) steps; excess \(excess); over \(over.prefix(5).map { "\($0):\(memory[$0])" })")
-                    let t = over[0]
-                    for x in graph.tensors.indices { for inst in instances[x] where inst.start <= t && t <= inst.end { print("  \(graph.tensors[x].name) \(graph.tensors[x].bytes)B [\(inst.start),\(inst.end)] reads \(inst.reads) inputs \(graph.producer[x].map { graph.layerInputs[$0].map { graph.tensors[$0].name } } ?? [])") } }
-                }
                 throw .stuck(excessBytes: excess)
             }
         }
@@ -134,11 +132,43 @@ struct LifetimeSplitting {
     }
 
     /// How deep a rerun may rerun its own missing inputs instead of holding them.
-    static let rerunDepth = 3
+    static let rerunDepth = 2
 
-    /// The needs of rerunning layer p in stage `at`, each missing input held or rerun,
-    /// whichever adds less excess on its own; `delta` collects the memory changes.
-    private func needs(of p: LayerID, at hi: Int, depth: Int, delta: inout [Int: Int], cost: inout Double) -> [Need]? {
+    /// Memory changes of a candidate split: dense over the stages, with the stages touched and
+    /// an undo log, so that trials cost what they touch.
+    private struct Delta {
+        var value: [Int]
+        var touched: [Int] = []
+        var log: [(stage: Int, previous: Int)] = []
+        init(stages: Int) { value = [Int](repeating: 0, count: stages) }
+        mutating func add(_ amount: Int, at s: Int) {
+            if value[s] == 0 { touched.append(s) }
+            log.append((s, value[s]))
+            value[s] += amount
+        }
+        mutating func undo(to mark: Int) {
+            while log.count > mark { let e = log.removeLast(); value[e.stage] = e.previous }
+        }
+        mutating func clear() {
+            for s in touched { value[s] = 0 }
+            touched.removeAll(keepingCapacity: true)
+            log.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// The excess over the budget that adding `bytes` in stages `range` adds, given `delta`.
+    private func addedExcess(_ bytes: Int, over range: ClosedRange<Int>, _ delta: Delta) -> Int {
+        var e = 0
+        for s in range {
+            let m = memory[s] + delta.value[s]
+            e += max(0, m + bytes - budget) - max(0, m - budget)
+        }
+        return e
+    }
+
+    /// The needs of rerunning layer p in stage `hi`, each missing input held or rerun, whichever
+    /// adds less excess on its own; `delta` collects the memory changes, `cost` the reruns' cost.
+    private func needs(of p: LayerID, at hi: Int, depth: Int, delta: inout Delta, cost: inout Double) -> [Need]? {
         var out: [Need] = []
         for y in Set(graph.layerInputs[p]) where graph.tensors[y].kind != .parameter {
             if let j = instances[y].firstIndex(where: { $0.start <= hi && hi <= $0.end }) {
@@ -147,44 +177,40 @@ struct LifetimeSplitting {
             }
             let bytes = graph.tensors[y].bytes
             let j = instances[y].lastIndex(where: { $0.end < hi })
-            var extendExcess = Int.max
-            if let j {
-                extendExcess = 0
-                for s in (instances[y][j].end + 1)...hi {
-                    let m = memory[s] + delta[s, default: 0]
-                    extendExcess += max(0, m + bytes - budget) - max(0, m - budget)
-                }
-            }
-            if depth > 0, splittable[y] {
+            let extendExcess = j.map { addedExcess(bytes, over: (instances[y][$0].end + 1)...hi, delta) } ?? Int.max
+            if depth > 0, splittable[y], extendExcess > 0 {
                 // Rerun y here: its bytes in this stage, and its own needs.
-                var trial = delta
-                trial[hi, default: 0] += bytes
+                let mark = delta.log.count
+                let before = excessOf(delta)
+                delta.add(bytes, at: hi)
                 var trialCost = costs.perLayer[graph.producer[y]!]
-                if let inner = needs(of: graph.producer[y]!, at: hi, depth: depth - 1, delta: &trial, cost: &trialCost) {
-                    var rerunExcess = 0
-                    for (s, d) in trial where d != delta[s, default: 0] {
-                        let before = memory[s] + delta[s, default: 0]
-                        rerunExcess += max(0, memory[s] + d - budget) - max(0, before - budget)
-                    }
-                    if rerunExcess < extendExcess {
-                        delta = trial
-                        cost += trialCost
-                        out.append(.rerun(y))
-                        out += inner
-                        continue
-                    }
+                if let inner = needs(of: graph.producer[y]!, at: hi, depth: depth - 1, delta: &delta, cost: &trialCost),
+                   excessOf(delta) - before < extendExcess {
+                    cost += trialCost
+                    out.append(.rerun(y))
+                    out += inner
+                    continue
                 }
+                delta.undo(to: mark)
             }
             guard let j else { return nil }
-            for s in (instances[y][j].end + 1)...hi { delta[s, default: 0] += bytes }
+            for s in (instances[y][j].end + 1)...hi { delta.add(bytes, at: s) }
             out.append(.extend(y, instance: j))
         }
         return out
     }
 
-    private func bestSplit(at t: Int) -> Split? {
+    /// Σ over the touched stages of max(0, memory + delta − budget).
+    private func excessOf(_ delta: Delta) -> Int {
+        var e = 0
+        for s in delta.touched { e += max(0, memory[s] + delta.value[s] - budget) }
+        return e
+    }
+
+    private func bestSplit(at t: Int, depth: Int) -> Split? {
         var best: Split?
         var bestScore = 0.0
+        var delta = Delta(stages: n)
         for x in graph.tensors.indices where splittable[x] {
             guard let i = instances[x].firstIndex(where: { $0.start < t && t <= $0.end }) else { continue }
             let inst = instances[x][i]
@@ -192,24 +218,25 @@ struct LifetimeSplitting {
             guard let hi = inst.reads.first(where: { $0 > t }), !inst.reads.contains(t) else { continue }
             let lo = max(inst.start, inst.reads.last(where: { $0 < t }) ?? inst.start)
             let p = graph.producer[x]!
-            var delta: [Int: Int] = [:]
+            delta.clear()
             let bytes = graph.tensors[x].bytes
-            for s in (lo + 1)..<hi { delta[s] = -bytes }
+            for s in (lo + 1)..<hi { delta.add(-bytes, at: s) }
             var cost = costs.perLayer[p]
-            guard let needs = needs(of: p, at: hi, depth: Self.rerunDepth, delta: &delta, cost: &cost) else { continue }
+            guard let needs = needs(of: p, at: hi, depth: depth, delta: &delta, cost: &cost) else { continue }
             // Siblings the reruns write that are not resident then: a transient in stage hi.
             var rerun = Set([p])
-            for case .rerun(let y) in needs { rerun.insert(graph.producer[y]!) }
+            var rerunTensors = Set<TensorID>()
+            for case .rerun(let y) in needs { rerun.insert(graph.producer[y]!); rerunTensors.insert(y) }
             for k in rerun {
-                for o in graph.layerOutputs[k] where o != x && !instances[o].contains(where: { $0.start <= hi && hi <= $0.end })
-                    && !needs.contains(where: { if case .rerun(let y) = $0 { return y == o } else { return false } }) {
-                    delta[hi, default: 0] += graph.tensors[o].bytes
+                for o in graph.layerOutputs[k] where o != x && !rerunTensors.contains(o)
+                    && !instances[o].contains(where: { $0.start <= hi && hi <= $0.end }) {
+                    delta.add(graph.tensors[o].bytes, at: hi)
                 }
             }
-            guard delta[t, default: 0] < 0 else { continue }
+            guard delta.value[t] < 0 else { continue }
             var change = 0
-            for (s, d) in delta where d != 0 {
-                change += max(0, memory[s] + d - budget) - max(0, memory[s] - budget)
+            for s in Set(delta.touched) {
+                change += max(0, memory[s] + delta.value[s] - budget) - max(0, memory[s] - budget)
             }
             guard change < 0 else { continue }
             let score = Double(-change) / (cost + 1e-9)

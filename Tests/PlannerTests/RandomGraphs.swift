@@ -73,3 +73,40 @@ enum RandomGraphs {
         return try ComputeGraph(name: "chain-\(seed)", tensors: tensors, layers: layers, outputs: ["g0"])
     }
 }
+
+extension RandomGraphs {
+    /// A random layered DAG of forward layers only, as in Moccasin's benchmark (every node one
+    /// layer writing one tensor; nodes of each layer read one or more nodes of the previous one
+    /// and, now and then, of earlier ones; one output node at the end).
+    static func layeredDAG(nodes n: Int, seed: UInt64, pNext: Double = 0.2, pSkip: Double = 0.05) throws -> ComputeGraph {
+        var rng = SplitMix64(seed: seed)
+        func uniform() -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
+        let levels = max(2, Int(Double(n).squareRoot().rounded()))
+        var widths = [Int](repeating: 1, count: levels)
+        for _ in 0..<(n - levels) { widths[Int(rng.next() % UInt64(levels - 1))] += 1 }
+        var level: [[Int]] = []
+        var k = 0
+        for w in widths { level.append(Array(k..<(k + w))); k += w }
+        var inputs = [[Int]](repeating: [], count: n)
+        for l in 1..<levels {
+            for v in level[l] {
+                var reads = Set([level[l - 1][Int(rng.next() % UInt64(level[l - 1].count))]])
+                for u in level[l - 1] where uniform() < pNext { reads.insert(u) }
+                if l >= 2 { for u in level[l - 2] where uniform() < pSkip { reads.insert(u) } }
+                inputs[v] = reads.sorted()
+            }
+        }
+        var read = Set(inputs.flatMap { $0 })
+        for l in 0..<(levels - 1) {
+            for u in level[l] where !read.contains(u) {
+                let v = level[l + 1][Int(rng.next() % UInt64(level[l + 1].count))]
+                inputs[v].append(u)
+                read.insert(u)
+            }
+        }
+        let tensors = (0..<n).map { Tensor(name: "n\($0)", bytes: 1 + Int(rng.next() % 100)) }
+        let layers = (0..<n).map { Layer(name: "n\($0)", op: "opaque", inputs: inputs[$0].map { "n\($0)" }, outputs: ["n\($0)"],
+                                         time: Double(1 + rng.next() % 100)) }
+        return try ComputeGraph(name: "layered-\(n)-\(seed)", tensors: tensors, layers: layers)
+    }
+}
