@@ -94,14 +94,12 @@ struct LifetimeSplitting {
             if over.isEmpty { break }
             // The most overloaded stages first.
             var applied = false
-            search: for depth in [Self.rerunDepth] {
-                for (k, t) in over.enumerated() {
-                    if k & 31 == 31, deadline.hasPassed { throw .deadlinePassed }
-                    if let move = bestSplit(at: t, depth: depth) {
-                        apply(move)
-                        applied = true
-                        break search
-                    }
+            for (k, t) in over.enumerated() {
+                if k & 31 == 31, deadline.hasPassed { throw .deadlinePassed }
+                if let move = bestSplit(at: t, depth: Self.rerunDepth) {
+                    apply(move)
+                    applied = true
+                    break
                 }
             }
             if !applied {
@@ -207,6 +205,7 @@ struct LifetimeSplitting {
         return e
     }
 
+    /// The split that lowers stage t's memory and the total excess most per unit of cost.
     private func bestSplit(at t: Int, depth: Int) -> Split? {
         var best: Split?
         var bestScore = 0.0
