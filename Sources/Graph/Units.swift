@@ -14,13 +14,20 @@ public enum Units {
         let s = text.trimmingWhitespace().lowercased()
         for (suffix, factor) in byteSuffixes where s.hasSuffix(suffix) {
             let number = String(s.dropLast(suffix.count)).trimmingWhitespace()
-            guard let v = Double(number), v >= 0, v.isFinite else { return nil }
+            guard isDecimal(number), let v = Double(number), v >= 0, v.isFinite else { return nil }
             let bytes = v * factor
             guard bytes < 9.0e18 else { return nil }
             return Int(bytes)
         }
-        guard let v = Double(s), v >= 0, v.rounded() == v, v < 9.0e18 else { return nil }
+        guard isDecimal(s), let v = Double(s), v >= 0, v.rounded() == v, v < 9.0e18 else { return nil }
         return Int(v)
+    }
+
+    /// Whether text is a plain decimal number (digits, one point, an exponent): not hexadecimal
+    /// (`0x10`, which `Double` would read as 16), `nan` or `inf`.
+    public static func isDecimal(_ text: String) -> Bool {
+        guard let first = text.first, first.isASCII, first.isNumber || first == "." else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isNumber || ".eE+-".contains($0)) }
     }
 
     /// A byte count in binary units with three significant digits: `512 B`, `1.50 KiB`, `98.0 MiB`.
@@ -31,6 +38,7 @@ public enum Units {
         let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
         var v = n
         var k = 0
+        guard v.isFinite else { return "\(v) B" }
         while abs(v) >= 1024, k < units.count - 1 { v /= 1024; k += 1 }
         return k == 0 ? "\(Int(v)) B" : "\(significant(v)) \(units[k])"
     }
@@ -76,6 +84,8 @@ public enum Units {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let r = (abs(v) * scale).rounded()
+        // Beyond exact integers: the shortest exact decimal form, with an exponent.
+        guard r < 9.0e15 else { return "\(v)" }
         let whole = Int(r / scale)
         let frac = Int(r - Double(whole) * scale)
         let sign = v < 0 && r > 0 ? "-" : ""

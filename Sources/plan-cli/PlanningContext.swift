@@ -18,7 +18,7 @@ struct PlanningContext {
     /// `--budget` in bytes: a byte count, or a percentage of the checkpoint-all peak.
     func budgetBytes(_ text: String) throws -> Int {
         guard let parsed = MemoryBudget(text) else {
-            throw ValidationError("--budget '\(text)' is neither a byte count (6GiB, 512MiB, 123456) nor a percentage (40%)")
+            throw ValidationError("--budget '\(text)' is neither a byte count (6GiB, 512MiB, 123456) nor a percentage (40%): a budget is a positive decimal number of bytes (below 2^63, with an optional unit) or a positive percentage of the checkpoint-all peak up to 1,000,000%; hexadecimal is not read")
         }
         return parsed.resolve(checkpointAllPeak: reference.simulation.peakBytes)
     }

@@ -62,7 +62,19 @@ struct HardwareTests {
     }
 
     @Test func rejectsNonByteCounts() {
-        for text in ["", "GiB", "-1", "1.5", "12 apples"] { #expect(Units.parseBytes(text) == nil, "\(text)") }
+        for text in ["", "GiB", "-1", "1.5", "12 apples", "0x10", "0x1p4 GiB", "nan", "inf", "1e30"] {
+            #expect(Units.parseBytes(text) == nil, "\(text)")
+        }
+    }
+
+    /// Huge, tiny and non-finite numbers are formatted, never trapped on (issue 18, crash 6).
+    @Test func formatsExtremeNumbers() {
+        #expect(Units.fixed(1e308, decimals: 2) == "1e+308")
+        #expect(Units.significant(-9.3e18) == "-9.3e+18")
+        #expect(Units.count(1e308).isEmpty == false)
+        #expect(Units.bytes(Double.infinity) == "inf B")
+        #expect(Units.seconds(1e-300).isEmpty == false)
+        #expect(Units.rate(1e308).isEmpty == false)
     }
 
     @Test func formatsHumanUnits() {

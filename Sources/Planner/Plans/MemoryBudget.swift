@@ -6,11 +6,15 @@ public enum MemoryBudget: Sendable, Hashable, CustomStringConvertible {
     /// A fraction of the keep-everything (checkpoint-all) peak; `0.4` for `40%`.
     case fractionOfPeak(Double)
 
+    /// The largest percentage a budget may be (10,000 times the peak).
+    public static let largestPercentage = 1_000_000.0
+
     /// Parses `6GiB`, `512MiB`, `1.5 GB`, `123456` (bytes) or `40%`.
     public init?(_ text: String) {
         let s = trimmed(Substring(text))
         if s.hasSuffix("%") {
-            guard let p = Double(trimmed(s.dropLast())), p > 0, p.isFinite else { return nil }
+            let number = trimmed(s.dropLast())
+            guard Units.isDecimal(number), let p = Double(number), p > 0, p <= Self.largestPercentage else { return nil }
             self = .fractionOfPeak(p / 100)
         } else if let b = Units.parseBytes(s), b > 0 {
             self = .bytes(b)
@@ -23,7 +27,7 @@ public enum MemoryBudget: Sendable, Hashable, CustomStringConvertible {
     public func resolve(checkpointAllPeak: Int) -> Int {
         switch self {
         case .bytes(let b): b
-        case .fractionOfPeak(let f): Int((Double(checkpointAllPeak) * f).rounded(.down))
+        case .fractionOfPeak(let f): Int(min((Double(checkpointAllPeak) * f).rounded(.down), 9.0e18))
         }
     }
 
