@@ -22,11 +22,7 @@ struct Export: ParsableCommand {
         let graph = try graphOptions.load(stopwatch: &stopwatch)
         let text = graph.nativeJSON().serialized(pretty: true) + "\n"
         if let output {
-            do {
-                try text.write(toFile: output, atomically: true, encoding: .utf8)
-            } catch {
-                throw ValidationError("cannot write \(output): \(error.localizedDescription)")
-            }
+            try OutputFile.write(text, to: output)
         } else {
             print(text, terminator: "")
         }

@@ -160,12 +160,10 @@ enum PlanReport {
         }
     }
 
+    /// Writes an output file (``OutputFile``: symlinks followed, devices written in place,
+    /// directories refused, regular files atomically).
     static func write(_ text: String, to path: String) throws {
-        do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
-        }
+        try OutputFile.write(text, to: path)
     }
 
     /// Memory over the steps as one line of block characters.
