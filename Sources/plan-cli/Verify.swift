@@ -56,7 +56,9 @@ struct Verify: ParsableCommand {
             }
             return
         }
-        let sim = try PlanSimulator.replay(plan, on: graph, costs: costs, budget: bytes)
+        // The plan's own recorded budget is checked too (the tighter of it and --budget).
+        let checked = [bytes, plan.budgetBytes].compactMap { $0 }.min()
+        let sim = try PlanSimulator.replay(plan, on: graph, costs: costs, budget: checked)
         print("valid plan: \(plan.steps.count) steps")
         print(PlanReport.text(PlannedSchedule(plan: plan, simulation: sim), graph: graph, costs: costs, reference: context.reference.simulation))
         print("memory:     " + PlanReport.sparkline(sim.bytesAfterStep) + "  (max \(Units.bytes(sim.peakBytes)))")

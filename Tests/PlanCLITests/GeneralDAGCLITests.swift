@@ -30,6 +30,14 @@ struct GeneralDAGCLITests {
         // The written plan replays within the budget.
         let v = try PlanCLITests.run(["verify", graph, plan])
         #expect(v.status == 0, "\(v.stderr)")
+        // A plan over its own recorded budget is invalid (issue 18).
+        var json = try String(contentsOfFile: plan, encoding: .utf8)
+        let recorded = try #require(json.range(of: #""budget_bytes": [0-9]+"#, options: .regularExpression))
+        json.replaceSubrange(recorded, with: #""budget_bytes": 1"#)
+        try json.write(toFile: plan, atomically: true, encoding: .utf8)
+        let over = try PlanCLITests.run(["verify", graph, plan])
+        #expect(over.status != 0)
+        #expect(over.stderr.contains("exceeds the budget 1 B"))
         let split = try PlanCLITests.run(["plan", graph, "--budget", "85%", "--solver", "lifetime-split"])
         #expect(split.status == 0, "\(split.stderr)")
         #expect(split.stdout.contains("solver:            lifetime-split, heuristic"))

@@ -88,5 +88,10 @@ struct PlanSimulatorTests {
         #expect(back == plan)
         #expect(throws: GraphError.self) { try Plan(json: JSONValue.parse(#"{"steps": [{"run": "f1"}]}"#)) }
         #expect(throws: GraphError.self) { try Plan(json: JSONValue.parse(#"{"version": 99, "steps": []}"#)) }
+        // Versions are read strictly: required, an integer from 1.
+        #expect(throws: GraphError.missingField(SourceLocation(path: "version"))) { try Plan(json: JSONValue.parse(#"{"steps": []}"#)) }
+        for bad in ["0", "-1", "1.5", "\"1\""] {
+            #expect(throws: GraphError.self) { try Plan(json: JSONValue.parse(#"{"version": \#(bad), "steps": []}"#)) }
+        }
     }
 }

@@ -35,11 +35,14 @@ extension Plan {
     public init(json: JSONValue, file: String? = nil) throws(GraphError) {
         let loc = SourceLocation(file: file)
         guard let root = json.objectValue else { throw .wrongType(loc, expected: "an object", found: json.typeName) }
-        if let v = root["version"], v != .null {
-            guard let n = v.intValue else { throw .wrongType(loc.appending("version"), expected: "an integer", found: v.typeName) }
-            guard n <= Plan.formatVersion else {
-                throw .invalidValue(loc.appending("version"), reason: "plan format version \(n) is newer than this tool's (\(Plan.formatVersion))")
-            }
+        // The version is required and read strictly: 1 up to this tool's.
+        guard let v = root["version"], v != .null else { throw .missingField(loc.appending("version")) }
+        guard let n = v.intValue else { throw .wrongType(loc.appending("version"), expected: "an integer", found: v.typeName) }
+        guard n >= 1 else {
+            throw .invalidValue(loc.appending("version"), reason: "plan format version \(n) does not exist; versions start at 1")
+        }
+        guard n <= Plan.formatVersion else {
+            throw .invalidValue(loc.appending("version"), reason: "plan format version \(n) is newer than this tool's (\(Plan.formatVersion))")
         }
         func string(_ key: String) throws(GraphError) -> String? {
             guard let v = root[key], v != .null else { return nil }
