@@ -15,6 +15,10 @@ public typealias LayerID = Int
 /// when the given order is already topological it is kept as it is, and otherwise a layer moves
 /// only as far as a dependency forces it to.
 public struct ComputeGraph: Sendable {
+    /// The largest total of all tensor sizes a graph may have, in bytes (2^53 = 8 PiB): every sum
+    /// of sizes then stays exact in a `Double` and far from `Int` overflow.
+    public static let largestTotalBytes = 9_007_199_254_740_992
+
     /// The graph's name, such as `vgg16-b32`.
     public let name: String
     /// The batch size, when the first dimension of data shapes is the batch.
@@ -76,6 +80,7 @@ public struct ComputeGraph: Sendable {
         // Tensors: unique names, positive sizes.
         var tensorIndex: [String: TensorID] = [:]
         tensorIndex.reserveCapacity(tensors.count)
+        var totalBytes = 0
         for (i, t) in tensors.enumerated() {
             if let j = tensorIndex[t.name] {
                 throw .duplicateName(locations.tensor(i).appending("name"), name: t.name, firstAt: locations.tensor(j).path)
@@ -86,11 +91,24 @@ public struct ComputeGraph: Sendable {
                     locations.tensor(i).appending("shape").appending(index: k),
                     reason: "dimension \(k) of tensor '\(t.name)' is \(shape[k]); dimensions must be positive")
             }
+            if let shape = t.shape, t.bytes <= 0 || Tensor.byteCount(shape: shape, dtype: t.dtype) == nil {
+                throw .invalidValue(
+                    locations.tensor(i).appending("shape"),
+                    reason: "tensor '\(t.name)' of shape \(shape) has more than 2^63 bytes; the largest tensor is \(ComputeGraph.largestTotalBytes) bytes (2^53)")
+            }
             if t.bytes <= 0 {
                 throw .invalidValue(
                     locations.tensor(i).appending(t.shape == nil ? "bytes" : "shape"),
                     reason: "tensor '\(t.name)' has size \(t.bytes) bytes; sizes must be positive")
             }
+            // The total bounds every sum of sizes the planners form (peaks, budgets, arenas).
+            let (sum, overflow) = totalBytes.addingReportingOverflow(t.bytes)
+            guard !overflow, sum <= ComputeGraph.largestTotalBytes else {
+                throw .invalidValue(
+                    locations.tensor(i).appending(t.shape == nil ? "bytes" : "shape"),
+                    reason: "the tensors up to '\(t.name)' total more than \(ComputeGraph.largestTotalBytes) bytes (2^53, 8 PiB), the largest total this tool plans")
+            }
+            totalBytes = sum
         }
 
         // Layers: unique names, declared operands, one producer per tensor.

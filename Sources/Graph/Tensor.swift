@@ -40,7 +40,16 @@ public struct Tensor: Sendable, Hashable {
 
     /// Number of elements, when the shape is known; otherwise the bytes divided by the width.
     public var elementCount: Int {
-        if let shape { return shape.reduce(1, *) }
+        if let shape {
+            // Saturating: a graph's validation bounds every size, but a view may be asked first.
+            var n = 1
+            for d in shape {
+                let (p, overflow) = n.multipliedReportingOverflow(by: d)
+                if overflow { return Int.max }
+                n = p
+            }
+            return n
+        }
         return bytes / dtype.byteWidth
     }
 

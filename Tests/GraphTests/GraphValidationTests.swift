@@ -16,6 +16,25 @@ struct GraphValidationTests {
         #expect(g.outputs == [g.tensorID(named: "y")!])
     }
 
+    /// Sizes are bounded (issue 18, crashes 2–5 and 8): a shape whose bytes overflow, and tensors
+    /// that total more than 2^53 bytes, are errors with the path, not traps later.
+    @Test func sizesAreBounded() {
+        let overflow = Self.valid.replacingOccurrences(of: #""shape": [2, 4], "kind""#, with: #""shape": [4611686018427387904, 4], "kind""#)
+        #expect(graphError(overflow) == .invalidValue(SourceLocation(file: "g.json", path: "tensors[0].shape"),
+                                                      reason: "tensor 'x' is too large: its byte size overflows 64 bits"))
+        // Built in code, the same shape is caught by the graph's own validation.
+        #expect(throws: GraphError.invalidValue(SourceLocation(path: "tensors[0].shape"),
+                                                reason: "tensor 'x' of shape [4611686018427387904, 4] has more than 2^63 bytes; the largest tensor is 9007199254740992 bytes (2^53)")) {
+            try ComputeGraph(name: "g", tensors: [Tensor(name: "x", shape: [4611686018427387904, 4], kind: .input), Tensor(name: "y", bytes: 4)],
+                             layers: [Layer(name: "r", op: "opaque", inputs: ["x"], outputs: ["y"], time: 1)])
+        }
+        let huge = Self.valid.replacingOccurrences(of: #""shape": [2, 4]}"#, with: #""bytes": 4611686018427387904}"#)
+            .replacingOccurrences(of: #""shape": [2, 4], "kind""#, with: #""bytes": 4611686018427387904, "kind""#)
+        #expect(graphError(huge) == .invalidValue(SourceLocation(file: "g.json", path: "tensors[0].bytes"),
+                                                  reason: "the tensors up to 'x' total more than 9007199254740992 bytes (2^53, 8 PiB), the largest total this tool plans"))
+        #expect(Tensor(name: "t", bytes: 8, shape: [Int.max, 2]).elementCount == Int.max)
+    }
+
     @Test func malformedJSON() {
         let e = graphError("{\"name\": \"x\",\n \"tensors\": [}")
         guard case .malformedJSON(let file, let line, let column, _)? = e else { Issue.record("got \(String(describing: e))"); return }
