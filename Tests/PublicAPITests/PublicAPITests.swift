@@ -7,21 +7,7 @@ import Foundation
 @Suite("Public API")
 struct PublicAPITests {
     @Test func buildAndAnalyseAGraphInCode() throws {
-        let graph = try ComputeGraph(
-            name: "mlp", batch: 32,
-            tensors: [
-                Tensor(name: "x", shape: [32, 784], kind: .input),
-                Tensor(name: "fc1.weight", shape: [256, 784], kind: .parameter),
-                Tensor(name: "h", shape: [32, 256]),
-                Tensor(name: "a", shape: [32, 256]),
-                Tensor(name: "fc2.weight", shape: [10, 256], kind: .parameter),
-                Tensor(name: "logits", shape: [32, 10]),
-            ],
-            layers: [
-                Layer(name: "fc1", op: "linear", inputs: ["x", "fc1.weight"], outputs: ["h"]),
-                Layer(name: "relu", op: "relu", inputs: ["h"], outputs: ["a"]),
-                Layer(name: "fc2", op: "linear", inputs: ["a", "fc2.weight"], outputs: ["logits"]),
-            ])
+        let graph = try Self.mlp()
         let training = try graph.training(optimizer: .adam)
         let device = Hardware(
             name: "my-npu", peakFLOPS: [.float32: 1e12],

@@ -100,6 +100,11 @@ extension CheckpointPlanner {
                         modelBudget: Int? = nil, priorBound: Double? = nil) throws(PlanError) -> PlannedSchedule {
         let start = ContinuousClock.now
         let size = CheckpointMILP.estimatedSize(graph: graph)
+        /// No plan found in time: the error names the smallest budget known to be feasible.
+        func nothingInTime(_ solver: String) -> PlanError {
+            .noPlanInTime(budgetBytes: budget, minimumBytes: minimumFeasibleBudget(graph, costs: costs, options: options, start: start),
+                          seconds: (ContinuousClock.now - start).seconds, solver: solver)
+        }
         // The best baseline within the budget, or a cheaper plan from a variant of DTR's eviction
         // policy: incumbent, fallback, and what the bounds are for.
         // The baselines get a share of the time limit (each stops at its deadline).
@@ -165,8 +170,7 @@ extension CheckpointPlanner {
         if size > options.maximumVariables {
             guard var fallback = baseline else {
                 // Not proven infeasible: the heuristics found nothing and the program is too large.
-                throw .noPlanInTime(budgetBytes: budget, minimumBytes: minimumFeasibleBudget(graph, costs: costs, options: options, start: start),
-                                    seconds: (ContinuousClock.now - start).seconds, solver: "ilp (program declined: \(size) variables > \(options.maximumVariables))")
+                throw nothingInTime("ilp (program declined: \(size) variables > \(options.maximumVariables))")
             }
             fallback.plan.solver = "ilp declined (\(size) variables > \(options.maximumVariables)); \(fallback.plan.solver)"
             fallback.summarize(status: "feasible", lowerBound: relaxedBound, since: start)
@@ -249,8 +253,7 @@ extension CheckpointPlanner {
             throw .invalidRequest("the checkpointing MILP is unbounded, which cannot happen for a valid graph; please report it")
         case .noSolutionFound:
             guard var fallback = baseline else {
-                throw .noPlanInTime(budgetBytes: budget, minimumBytes: minimumFeasibleBudget(graph, costs: costs, options: options, start: start),
-                                    seconds: (ContinuousClock.now - start).seconds, solver: "ilp")
+                throw nothingInTime("ilp")
             }
             fallback.plan.solver = "ilp (incumbent: \(fallback.plan.solver))"
             fallback.summarize(status: "feasible", lowerBound: lowerBound, since: start)
