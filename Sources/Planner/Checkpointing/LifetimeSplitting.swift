@@ -85,25 +85,32 @@ struct LifetimeSplitting {
 
     /// Splits until every stage fits the budget, then merges back what memory allows.
     mutating func run(deadline: Deadline) throws(Failure) {
-        var step = 0
+        // Stages where no split helped, skipped until a split changes memory near them; when
+        // every overloaded stage is skipped, all are tried once more before giving up.
+        var failed = Set<Int>()
+        var retried = false
         while true {
-            step += 1
             if deadline.hasPassed { throw .deadlinePassed }
             // Overloaded stages, most over first; the first at which some split helps is used.
             let over = memory.indices.filter { memory[$0] > budget }.sorted { memory[$0] > memory[$1] }
             if over.isEmpty { break }
-            // The most overloaded stages first.
             var applied = false
-            for (k, t) in over.enumerated() {
+            for (k, t) in over.enumerated() where !failed.contains(t) {
                 if k & 31 == 31, deadline.hasPassed { throw .deadlinePassed }
                 if let move = bestSplit(at: t, depth: Self.rerunDepth) {
                     apply(move)
                     applied = true
+                    retried = false
+                    let margin = move.hi - move.lo
+                    failed = failed.filter { $0 < move.lo - margin || $0 > move.hi + margin }
                     break
                 }
+                failed.insert(t)
             }
             if !applied {
-                throw .stuck(excessBytes: excess)
+                guard !retried, !failed.isEmpty else { throw .stuck(excessBytes: excess) }
+                failed.removeAll()
+                retried = true
             }
         }
         mergeBack(deadline: deadline)
