@@ -15,11 +15,14 @@ import Graph
 /// the largest excess, one *split* is applied: a recomputable tensor held through that stage
 /// without being read there is freed after its previous read and recomputed in the stage of its
 /// next read. The recomputation needs its producer's inputs in that stage; an input that is not
-/// resident then has its latest instance extended to it (a later split may recompute that input
-/// in turn). Among the splits at that stage the one that most reduces the total excess
-/// Σ_t max(0, memory(t) − budget) per unit of recompute cost wins; the total excess falls at
-/// every step, so the loop ends. Then, from the costliest recomputation down, splits that are no
-/// longer needed are merged back where memory allows.
+/// resident then either has its latest instance extended to it or is rerun there too (up to
+/// ``rerunDepth`` deep), whichever adds less excess (a later split may recompute an extended
+/// input in turn). Among the splits at that stage the one that most reduces the total excess
+/// Σ_t max(0, memory(t) − budget) per unit of recompute cost wins; when none does, the next most
+/// overloaded stage is tried (stages where nothing helped are skipped until a split changes
+/// memory near them). The total excess falls at every step, so the loop ends. Then, from the
+/// costliest recomputation down, splits that are no longer needed are merged back where memory
+/// allows.
 ///
 /// The plan is converted to steps (within a stage: reruns in topological order, then the
 /// frontier layer; every tensor freed after its instance's last read) and replayed by the
