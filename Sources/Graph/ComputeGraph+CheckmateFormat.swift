@@ -34,16 +34,10 @@ extension ComputeGraph {
             }
             idToIndex[id] = i
             let nodeName = try r.optionalString("name") ?? "node\(id)"
-            let ram = try r.number("cost_ram")
-            guard ram > 0, ram.rounded() == ram, ram <= ComputeGraph.largestNodeLinkBytes else {
-                throw .invalidValue(r.location.appending("cost_ram"), reason: "node '\(nodeName)' has cost_ram \(ram); sizes must be whole bytes from 1 to 2^53")
-            }
-            let cpu = try r.number("cost_cpu")
-            guard cpu >= 0, cpu.isFinite, cpu <= 1e300 else {
-                throw .invalidValue(r.location.appending("cost_cpu"), reason: "node '\(nodeName)' has cost_cpu \(cpu); costs must be finite and non-negative")
-            }
+            let ram = try r.nodeBytes("cost_ram", node: "'\(nodeName)'")
+            let cpu = try r.nodeCost("cost_cpu", node: "'\(nodeName)'")
             let backward = r.has("backward") ? try r.bool("backward") : false
-            tensors.append(Tensor(name: nodeName, bytes: Int(ram), kind: backward ? .gradient : .activation))
+            tensors.append(Tensor(name: nodeName, bytes: ram, kind: backward ? .gradient : .activation))
             layers.append(Layer(name: nodeName, op: backward ? "checkmate_backward" : "checkmate_forward",
                                 inputs: [], outputs: [nodeName], phase: backward ? .backward : .forward, time: cpu))
         }
@@ -58,5 +52,25 @@ extension ComputeGraph {
         map.tensorsKey = "nodes"
         map.layersKey = "nodes"
         try self.init(name: name, batch: nil, tensors: tensors, layers: layers, outputs: nil, locations: map, inference: false)
+    }
+}
+
+extension JSONFieldReader {
+    /// A node-link node's size: whole bytes from 1 to 2^53 (``ComputeGraph/largestNodeLinkBytes``).
+    func nodeBytes(_ key: String, node: String) throws(GraphError) -> Int {
+        let v = try number(key)
+        guard v > 0, v.rounded() == v, v <= ComputeGraph.largestNodeLinkBytes else {
+            throw .invalidValue(location.appending(key), reason: "node \(node) has \(key) \(v); sizes must be whole bytes from 1 to 2^53")
+        }
+        return Int(v)
+    }
+
+    /// A node-link node's cost: finite and non-negative.
+    func nodeCost(_ key: String, node: String) throws(GraphError) -> Double {
+        let v = try number(key)
+        guard v >= 0, v.isFinite, v <= 1e300 else {
+            throw .invalidValue(location.appending(key), reason: "node \(node) has \(key) \(v); costs must be finite and non-negative")
+        }
+        return v
     }
 }

@@ -49,30 +49,21 @@ extension ComputeGraph {
             keyToIndex[key] = i
             keys.append(key)
             let nodeName = "n\(key)"
-            let bytes = try r.number("out_cost")
-            guard bytes > 0, bytes.rounded() == bytes, bytes <= ComputeGraph.largestNodeLinkBytes else {
-                throw .invalidValue(r.location.appending("out_cost"),
-                                    reason: "node \(key) has out_cost \(bytes); sizes must be whole bytes from 1 to 2^53")
-            }
-            let duration = try r.number("duration")
-            guard duration >= 0, duration.isFinite, duration <= 1e300 else {
-                throw .invalidValue(r.location.appending("duration"), reason: "node \(key) has duration \(duration); costs must be finite and non-negative")
-            }
-            if r.has("param_cost") {
-                let p = try r.number("param_cost")
-                guard p >= 0, p.isFinite else {
-                    throw .invalidValue(r.location.appending("param_cost"), reason: "node \(key) has param_cost \(p); it must be finite and non-negative")
-                }
-            }
-            tensors.append(Tensor(name: nodeName, bytes: Int(bytes), kind: .activation))
+            let bytes = try r.nodeBytes("out_cost", node: "\(key)")
+            let duration = try r.nodeCost("duration", node: "\(key)")
+            if r.has("param_cost") { _ = try r.nodeCost("param_cost", node: "\(key)") }
+            tensors.append(Tensor(name: nodeName, bytes: bytes, kind: .activation))
             layers.append(Layer(name: nodeName, op: "opaque", inputs: [], outputs: [nodeName], phase: .forward, time: duration))
         }
+        var edges: [(source: Int, target: Int)] = []
+        edges.reserveCapacity(links.count)
         for (k, value) in links.enumerated() {
             let r = try JSONFieldReader(value, at: doc.location.appending("links").appending(index: k))
             let s = try r.int("0"), t = try r.int("1")
             guard let si = keyToIndex[s] else { throw .invalidValue(r.location.appending("0"), reason: "no node has name \(s)") }
             guard let ti = keyToIndex[t] else { throw .invalidValue(r.location.appending("1"), reason: "no node has name \(t)") }
             guard si != ti else { throw .cycle(layers: [layers[si].name], file: file) }
+            edges.append((si, ti))
             if !layers[ti].inputs.contains(tensors[si].name) { layers[ti].inputs.append(tensors[si].name) }
         }
         var ordered = layers
@@ -90,9 +81,7 @@ extension ComputeGraph {
                 seen[i] = true
                 position[i] = p
             }
-            for (k, value) in links.enumerated() {
-                let r = try JSONFieldReader(value, at: doc.location.appending("links").appending(index: k))
-                let s = keyToIndex[try r.int("0")]!, t = keyToIndex[try r.int("1")]!
+            for (k, (s, t)) in edges.enumerated() {
                 guard position[s] < position[t] else {
                     throw .invalidValue(at, reason: "is not a topological order: node \(keys[t]) comes before node \(keys[s]), which it reads (links[\(k)])")
                 }

@@ -113,17 +113,17 @@ enum ProgressPrinter {
     @Sendable static func report(_ p: SolverProgress) {
         guard p.seconds - last >= 0.5 else { return }
         last = p.seconds
-        let incumbent = p.incumbent.map { Units.count($0) } ?? "-"
-        let bound = p.bound.map { Units.count($0) } ?? "-"
         let gap = p.gap.map { Units.fixed($0 * 100, decimals: 2) + "%" } ?? "-"
-        FileHandle.standardError.write(Data("  [ilp] \(Units.fixed(p.seconds, decimals: 1)) s  incumbent \(incumbent)  bound \(bound)  gap \(gap)\n".utf8))
+        FileHandle.standardError.write(Data("  [ilp] \(Units.fixed(p.seconds, decimals: 1)) s  \(values(p.incumbent, p.bound))  gap \(gap)\n".utf8))
     }
 
     /// A phase of the solve as it starts: its name, the time, the incumbent and bound so far.
     @Sendable static func phase(_ p: PlanningPhase) {
-        let incumbent = p.incumbent.map { Units.count($0) } ?? "-"
-        let bound = p.bound.map { Units.count($0) } ?? "-"
-        FileHandle.standardError.write(Data("  [\(Units.fixed(p.seconds, decimals: 1)) s] \(p.name)  incumbent \(incumbent)  bound \(bound)\n".utf8))
+        FileHandle.standardError.write(Data("  [\(Units.fixed(p.seconds, decimals: 1)) s] \(p.name)  \(values(p.incumbent, p.bound))\n".utf8))
+    }
+
+    private static func values(_ incumbent: Double?, _ bound: Double?) -> String {
+        "incumbent \(incumbent.map { Units.count($0) } ?? "-")  bound \(bound.map { Units.count($0) } ?? "-")"
     }
 }
 

@@ -109,9 +109,8 @@ public enum Baselines {
     /// the keep-everything plan, split the lifetime that most reduces the excess over the budget
     /// per unit of recompute cost, until every stage fits. For general DAGs and tight budgets.
     /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when no split
-    ///   lowers the excess any more (the minimum named is the keep-everything peak less what was
-    ///   saved, an upper bound of the smallest feasible budget only when a plan was found);
-    ///   ``PlanError/deadlinePassed(solver:)`` at the deadline.
+    ///   lowers the excess any more (the minimum named is the keep-everything peak, a budget
+    ///   known to be feasible); ``PlanError/deadlinePassed(solver:)`` at the deadline.
     public static func lifetimeSplitting(_ graph: ComputeGraph, costs: LayerCosts, budget: Int,
                                          deadline: Deadline = .none) throws(PlanError) -> PlannedSchedule {
         var splitting = LifetimeSplitting(graph: graph, costs: costs, budget: budget)
@@ -121,14 +120,10 @@ public enum Baselines {
             switch error {
             case .deadlinePassed: throw .deadlinePassed(solver: "lifetime-split")
             case .stuck:
-                let peak = try checkpointAll(graph, costs: costs).simulation.peakBytes
-                throw .infeasibleBudget(budgetBytes: budget, minimumBytes: peak, solver: "lifetime-split")
+                throw .infeasibleBudget(budgetBytes: budget, minimumBytes: graph.keepEverythingProfile().peakBytes, solver: "lifetime-split")
             }
         }
-        let steps = splitting.steps()
-        let simulation = try PlanSimulator.replay(steps, on: graph, costs: costs, budget: nil)
-        let plan = Plan(graph: graph.name, solver: "lifetime-split", budgetBytes: budget, steps: steps.map { $0.named(in: graph) })
-        return PlannedSchedule(plan: plan, simulation: simulation)
+        return try replayed(splitting.steps(), on: graph, costs: costs, solver: "lifetime-split", budget: budget)
     }
 
     /// Griewank and Walther's revolve on a chain: binomial checkpointing with as many snapshots as
@@ -218,6 +213,12 @@ public enum Baselines {
                 throw .scheduleTooLong(solver: solver, steps: limit)
             }
         }
+        return try replayed(steps, on: graph, costs: costs, solver: solver, budget: budget)
+    }
+
+    /// A baseline's steps as a plan labelled `solver`, with the simulator's replay.
+    static func replayed(_ steps: [ResolvedStep], on graph: ComputeGraph, costs: LayerCosts, solver: String,
+                         budget: Int?) throws(PlanError) -> PlannedSchedule {
         let simulation = try PlanSimulator.replay(steps, on: graph, costs: costs, budget: nil)
         let plan = Plan(graph: graph.name, solver: solver, budgetBytes: budget, steps: steps.map { $0.named(in: graph) })
         return PlannedSchedule(plan: plan, simulation: simulation)

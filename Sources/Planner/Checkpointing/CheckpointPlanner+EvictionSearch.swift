@@ -93,7 +93,6 @@ extension CheckpointPlanner {
                               policy: ScheduleBuilder.EvictionPolicy, evaluations: Int, timeLimit: Double?,
                               runsPerTensor: Int = 200, temperature: Double = 0.001, seed: UInt64 = 0x5EED,
                               initialWeights: [Double]? = nil) -> PlannedSchedule {
-        let began = ContinuousClock.now
         let deadline = Deadline(secondsFromNow: timeLimit)
         let keep = [Bool](repeating: true, count: graph.tensors.count)
         let candidates = graph.tensors.indices.filter { t in graph.producer[t].map { graph.layers[$0].phase == .forward } ?? false }
@@ -109,7 +108,7 @@ extension CheckpointPlanner {
         let factors: [Double] = [1.0 / 16, 1.0 / 4, 4, 16]
         var recomputed = recomputedOutputs(of: current, on: graph)
         for evaluation in 0..<evaluations {
-            if evaluation % 16 == 0, let timeLimit, (ContinuousClock.now - began).seconds >= timeLimit { break }
+            if evaluation % 16 == 0, deadline.hasPassed { break }
             let done = Double(evaluation) / Double(evaluations)
             sinceBest += 1
             if sinceBest > patience { break }

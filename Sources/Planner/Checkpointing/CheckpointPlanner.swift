@@ -105,9 +105,9 @@ extension CheckpointPlanner {
             .noPlanInTime(budgetBytes: budget, minimumBytes: minimumFeasibleBudget(graph, costs: costs, options: options, start: start),
                           seconds: (ContinuousClock.now - start).seconds, solver: solver)
         }
-        // The best baseline within the budget, or a cheaper plan from a variant of DTR's eviction
-        // policy: incumbent, fallback, and what the bounds are for.
-        // The baselines get a share of the time limit (each stops at its deadline).
+        // The best baseline within the budget (the baselines get a share of the time limit, each
+        // stopping at that deadline), or a cheaper plan from a variant of DTR's eviction policy:
+        // incumbent, fallback, and what the bounds are for.
         var baseline: PlannedSchedule?
         var firstOptions = options
         firstOptions.deadline = Deadline(secondsFromNow: options.timeLimit.map { $0 * options.baselineShare })

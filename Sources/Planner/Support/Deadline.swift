@@ -26,16 +26,6 @@ public struct Deadline: Sendable, Hashable {
 
     /// Seconds left (never negative); `nil` for no deadline.
     public var secondsLeft: Double? {
-        instant.map { max(0, (($0 - ContinuousClock.now)).seconds) }
-    }
-
-    /// The earlier of this deadline and `seconds` from now.
-    public func capped(atSecondsFromNow seconds: Double?) -> Deadline {
-        let other = Deadline(secondsFromNow: seconds)
-        switch (instant, other.instant) {
-        case (nil, _): return other
-        case (_, nil): return self
-        case (let a?, let b?): return Deadline(instant: min(a, b))
-        }
+        instant.map { max(0, ($0 - ContinuousClock.now).seconds) }
     }
 }
