@@ -157,7 +157,7 @@ struct JSONParser {
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                let s = String(decoding: bytes[start..<index], as: UTF8.self)
+                let s = try decodeUTF8(bytes[start..<index], startingAt: start, isInputSlice: true)
                 index += 1
                 return s
             }
@@ -169,8 +169,9 @@ struct JSONParser {
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
+                let s = try decodeUTF8(scalars[...], startingAt: start, isInputSlice: false)
                 index += 1
-                return String(decoding: scalars, as: UTF8.self)
+                return s
             }
             if b < 0x20 { throw error("control character in string") }
             if b != UInt8(ascii: "\\") { scalars.append(b); index += 1; continue }
@@ -206,6 +207,21 @@ struct JSONParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// The string that `utf8` encodes; invalid UTF-8 (RFC 8259 §8.1) is an error, never silently
+    /// replaced by U+FFFD. The error points at the first bad byte when `utf8` is a slice of the
+    /// input (`start` is its offset), else at `start`.
+    func decodeUTF8(_ utf8: ArraySlice<UInt8>, startingAt start: Int, isInputSlice: Bool) throws(Failure) -> String {
+        if let s = String(validating: utf8, as: UTF8.self) { return s }
+        var iterator = utf8.makeIterator()
+        var decoder = UTF8()
+        var position = utf8.startIndex
+        while case .scalarValue(let scalar) = decoder.decode(&iterator) { position += UTF8.width(scalar) }
+        let bad = utf8[min(position, utf8.endIndex - 1)]
+        let hex = String(bad, radix: 16, uppercase: true)
+        throw Failure(offset: isInputSlice ? position : start,
+                      message: "invalid UTF-8 in a string (byte 0x\(hex.count == 1 ? "0" + hex : hex)); names and text must be UTF-8")
     }
 
     mutating func parseHex4() throws(Failure) -> UInt32 {

@@ -22,13 +22,13 @@ struct Bench: ParsableCommand {
     @Flag(help: "Derive training graphs from forward-only graphs.")
     var training = false
 
-    @Option(help: "Rescale the batch dimension to N.")
+    @Option(parsing: .unconditional, help: "Rescale the batch dimension to N.")
     var batch: Int?
 
-    @Option(help: "Number of budgets in the sweep.")
+    @Option(parsing: .unconditional, help: "Number of budgets in the sweep.")
     var budgets: Int = 6
 
-    @Option(help: "Seconds per ilp solve.")
+    @Option(parsing: .unconditional, help: "Seconds per ilp solve.")
     var timeLimit: Double = 60
 
     @Option(help: "MILP backend: glpk (default) or cbc (optional: apt-get install coinor-libcbc-dev).")
@@ -43,7 +43,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Price layers in seconds on this hardware.")
     var hardware: String?
 
-    @Option(help: "Instead of the budget sweep: the largest batch each solver can plan within this memory (bytes with a unit); graphs need a \"batch\" field and are taken as forward graphs.")
+    @Option(parsing: .unconditional, help: "Instead of the budget sweep: the largest batch each solver can plan within this memory (bytes with a unit); graphs need a \"batch\" field and are taken as forward graphs.")
     var maxBatchMemory: String?
 
     @Option(help: "With --max-batch-memory: the optimizer whose state is planned too.")
@@ -58,7 +58,18 @@ struct Bench: ParsableCommand {
     @Option(help: "Also write a chart of overhead against budget, one line per solver, as SVG (with several graphs: one file per graph, suffixed).")
     var svg: String?
 
+    @OptionGroup var memory: MemoryLimitOptions
+
+    func validate() throws {
+        guard (1...1000).contains(budgets) else { throw ValidationError("--budgets must be a count from 1 to 1000, got \(budgets)") }
+        guard timeLimit > 0, timeLimit.isFinite else { throw ValidationError("--time-limit must be a positive number of seconds, got \(timeLimit)") }
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be from 1 to 256, got \(jobs)") }
+        if let batch, batch <= 0 { throw ValidationError("--batch must be a positive integer, got \(batch)") }
+    }
+
     func run() throws {
+        let limit = try memory.install()
+        defer { MemoryLimitOptions.note(limit) }
         let chosen: [CheckpointSolver]
         if let solvers {
             chosen = try solvers.split(separator: ",").map { name in

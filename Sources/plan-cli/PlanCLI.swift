@@ -25,7 +25,7 @@ struct GraphOptions: ParsableArguments {
     @Flag(help: "The inference view: forward layers only, batch normalization as scale and shift.")
     var inference = false
 
-    @Option(help: "Rescale the batch dimension to N (the graph must have a \"batch\" field).")
+    @Option(parsing: .unconditional, help: "Rescale the batch dimension to N (the graph must have a \"batch\" field).")
     var batch: Int?
 
     func validate() throws {

@@ -24,13 +24,13 @@ struct PlanCommand: ParsableCommand {
 
     @OptionGroup var graphOptions: GraphOptions
 
-    @Option(help: "Memory budget: bytes with a unit (6GiB) or a percentage of the checkpoint-all peak (40%). Required for checkpointing; for the two-level solvers, the fast memory (default: the hardware's on-chip capacity).")
+    @Option(parsing: .unconditional, help: "Memory budget: bytes with a unit (6GiB) or a percentage of the checkpoint-all peak (40%). Required for checkpointing; for the two-level solvers, the fast memory (default: the hardware's on-chip capacity).")
     var budget: String?
 
     @Option(help: "Solver: \((CheckpointSolver.allCases.map(\.rawValue) + TwoLevelSolver.allCases.map(\.rawValue)).joined(separator: ", ")).")
     var solver: SolverChoice = .checkpoint(.ilp)
 
-    @Option(help: "Seconds for the ilp solver; it returns the best plan found with its proven bound and gap.")
+    @Option(parsing: .unconditional, help: "Seconds for the ilp solver; it returns the best plan found with its proven bound and gap.")
     var timeLimit: Double = 60
 
     @Option(help: "MILP backend for the ilp and two-level-milp solvers: glpk (default) or cbc (COIN-OR CBC, optional: apt-get install coinor-libcbc-dev).")
@@ -45,8 +45,11 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the plan (docs/plan-format.md) to this file.")
     var output: String?
 
+    @OptionGroup var memory: MemoryLimitOptions
+
     func validate() throws {
         guard timeLimit > 0, timeLimit.isFinite else { throw ValidationError("--time-limit must be a positive number of seconds, got \(timeLimit)") }
+        try PlanningContext.checkBudget(budget)
         switch solver {
         case .checkpoint: if budget == nil { throw ValidationError("--budget is required for checkpointing solvers") }
         case .twoLevel(let s): if hardware == nil { throw ValidationError("--solver \(s.rawValue) plans for a device: give --hardware FILE") }
@@ -54,6 +57,8 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
+        let limit = try memory.install()
+        defer { MemoryLimitOptions.note(limit) }
         var stopwatch = Stopwatch(enabled: false)
         let graph = try graphOptions.load(stopwatch: &stopwatch)
         let context = try PlanningContext(graph: graph, hardwarePath: hardware)

@@ -17,10 +17,14 @@ struct PlanningContext {
 
     /// `--budget` in bytes: a byte count, or a percentage of the checkpoint-all peak.
     func budgetBytes(_ text: String) throws -> Int {
-        guard let parsed = MemoryBudget(text) else {
-            throw ValidationError("--budget '\(text)' is neither a byte count (6GiB, 512MiB, 123456) nor a percentage (40%): a budget is a positive decimal number of bytes (below 2^63, with an optional unit) or a positive percentage of the checkpoint-all peak up to 1,000,000%; hexadecimal is not read")
-        }
-        return parsed.resolve(checkpointAllPeak: reference.simulation.peakBytes)
+        try Self.checkBudget(text)
+        return MemoryBudget(text)!.resolve(checkpointAllPeak: reference.simulation.peakBytes)
+    }
+
+    /// Checks that `--budget` reads, before any file is loaded: says what a budget may be.
+    static func checkBudget(_ text: String?) throws {
+        guard let text, MemoryBudget(text) == nil else { return }
+        throw ValidationError("--budget '\(text)' is neither a byte count (6GiB, 512MiB, 123456) nor a percentage (40%): a budget is a positive decimal number of bytes (below 2^63, with an optional unit) or a positive percentage of the checkpoint-all peak up to 1,000,000%; hexadecimal is not read")
     }
 }
 

@@ -23,7 +23,7 @@ struct Verify: ParsableCommand {
     @Argument(help: "The plan file (docs/plan-format.md).")
     var plan: String
 
-    @Option(help: "Also check that memory never exceeds this budget (bytes with a unit, or a percentage of the checkpoint-all peak).")
+    @Option(parsing: .unconditional, help: "Also check that memory never exceeds this budget (bytes with a unit, or a percentage of the checkpoint-all peak).")
     var budget: String?
 
     @Option(help: "Price layers in seconds on this hardware.")
@@ -31,6 +31,8 @@ struct Verify: ParsableCommand {
 
     @Option(help: "Write a chart of memory over the steps as SVG.")
     var svg: String?
+
+    func validate() throws { try PlanningContext.checkBudget(budget) }
 
     func run() throws {
         var stopwatch = Stopwatch(enabled: false)

@@ -270,6 +270,10 @@ private let glpkCallback: @convention(c) (OpaquePointer?, UnsafeMutableRawPointe
         glp_ios_terminate(tree)
         return
     }
+    if MemoryLimit.installedIsReached {
+        glp_ios_terminate(tree)  // stopped like at the time limit: the best solution so far
+        return
+    }
     switch glp_ios_reason(tree) {
     case GLP_IHEUR:
         if !context.offeredIncumbent, var x = context.incumbent {

@@ -126,6 +126,16 @@ extension CheckpointPlanner {
            baseline.map({ searched.simulation.computeCost < $0.simulation.computeCost }) ?? true {
             baseline = searched
         }
+        /// The best plan so far, once the process's memory limit is reached (the phases after
+        /// this would only stop at once).
+        func stoppedAtMemoryLimit(bound: Double) throws(PlanError) -> PlannedSchedule? {
+            guard let limit = MemoryLimit.installed, limit.isReached else { return nil }
+            guard var fallback = baseline else { throw nothingInTime("ilp (stopped at the memory limit of \(Units.bytes(limit.bytes)))") }
+            fallback.plan.solver = "ilp stopped at the memory limit of \(Units.bytes(limit.bytes)); \(fallback.plan.solver)"
+            fallback.summarize(status: "feasible", lowerBound: bound, since: start)
+            return fallback
+        }
+        if let stopped = try stoppedAtMemoryLimit(bound: costs.onceEach) { return stopped }
         // With its frees as early as possible, so that it maps to a solution of the programs.
         func earliestFreeSteps(_ p: PlannedSchedule?) -> [ResolvedStep]? {
             p.flatMap { try? PlanSimulator.resolvedSteps(of: $0.plan, on: graph).withEarliestFrees(on: graph) }
@@ -176,6 +186,7 @@ extension CheckpointPlanner {
             fallback.summarize(status: "feasible", lowerBound: relaxedBound, since: start)
             return fallback
         }
+        if let stopped = try stoppedAtMemoryLimit(bound: relaxedBound) { return stopped }
         options.reportPhase("building the MILP", since: start, incumbent: baseline?.simulation.computeCost, bound: relaxedBound)
         let milp = CheckpointMILP(graph: graph, costs: costs, budget: modelBudget ?? budget)
         var incumbent = earliestFreeSteps(baseline).flatMap { milp.assignment(from: $0) }

@@ -1,7 +1,8 @@
 /// A point in time by which a solver must return, or none.
 ///
 /// Every solver takes one — the baselines as much as the MILP — so that `--time-limit` bounds
-/// the whole plan: a search that reaches its deadline stops and reports the best it has.
+/// the whole plan: a search that reaches its deadline stops and reports the best it has. A
+/// deadline also counts as passed once the process's ``MemoryLimit`` is reached.
 public struct Deadline: Sendable, Hashable {
     /// The instant, or `nil` for no deadline.
     public let instant: ContinuousClock.Instant?
@@ -18,14 +19,16 @@ public struct Deadline: Sendable, Hashable {
         instant = seconds.map { ContinuousClock.now.advanced(by: .seconds(max(0, $0))) }
     }
 
-    /// Whether the deadline has passed.
+    /// Whether the deadline has passed, or the installed memory limit is reached.
     public var hasPassed: Bool {
+        if MemoryLimit.installedIsReached { return true }
         guard let instant else { return false }
         return ContinuousClock.now >= instant
     }
 
-    /// Seconds left (never negative); `nil` for no deadline.
+    /// Seconds left (never negative; 0 once the memory limit is reached); `nil` for no deadline.
     public var secondsLeft: Double? {
-        instant.map { max(0, ($0 - ContinuousClock.now).seconds) }
+        if MemoryLimit.installedIsReached { return 0 }
+        return instant.map { max(0, ($0 - ContinuousClock.now).seconds) }
     }
 }

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+@testable import Planner
+
+/// The resident-memory limit object. Installing one is process-wide, so these tests never
+/// install it (the other suites run in the same process); the CLI tests run it end to end.
+@Suite("Memory limit")
+struct MemoryLimitTests {
+    @Test func readsTheResidentSet() throws {
+        guard FileManager.default.fileExists(atPath: "/proc/self/statm") else { return }
+        let resident = try #require(MemoryLimit.residentBytes())
+        // Independently: VmRSS in /proc/self/status, in KiB.
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
+        let kib = try #require(Int(line.split(separator: " ")[1]))
+        #expect(resident > 1 << 20)
+        #expect(abs(resident - kib * 1024) < 64 << 20)
+    }
+
+    @Test func isReachedOnceTheResidentSetIsOverItAndStays() {
+        guard MemoryLimit.residentBytes() != nil else { return }
+        let low = MemoryLimit(bytes: 1)
+        #expect(low.isReached)
+        #expect(low.wasReached)
+        #expect(low.isReached)  // sticky
+        #expect(low.peakResidentBytes > 0)
+        let high = MemoryLimit(bytes: Int.max)
+        #expect(!high.isReached)
+        #expect(!high.wasReached)
+    }
+}
