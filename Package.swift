@@ -32,6 +32,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "plan-fuzz",
+            dependencies: ["Graph", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "GraphTests", dependencies: ["Graph"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner", "Graph"]),
         .testTarget(name: "PublicAPITests", dependencies: ["Graph", "Planner"]),

@@ -65,11 +65,11 @@ extension JSONFieldReader {
         return Int(v)
     }
 
-    /// A node-link node's cost: finite and non-negative.
+    /// A node-link node's cost: from 0 to ``ComputeGraph/largestCost``.
     func nodeCost(_ key: String, node: String) throws(GraphError) -> Double {
         let v = try number(key)
-        guard v >= 0, v.isFinite, v <= 1e300 else {
-            throw .invalidValue(location.appending(key), reason: "node \(node) has \(key) \(v); costs must be finite and non-negative")
+        guard v >= 0, v <= ComputeGraph.largestCost else {
+            throw .invalidValue(location.appending(key), reason: "node \(node) has \(key) \(v); costs must be non-negative and at most 1e30")
         }
         return v
     }

@@ -19,6 +19,11 @@ public struct ComputeGraph: Sendable {
     /// of sizes then stays exact in a `Double` and far from `Int` overflow.
     public static let largestTotalBytes = 9_007_199_254_740_992
 
+    /// The largest cost of one layer: FLOPs (given or computed from the shapes), seconds, or a
+    /// node-link or random-layered node's cost, 10^30. Every total the planners form (each layer
+    /// at most a few hundred times, up to tens of millions of steps) then stays finite.
+    public static let largestCost = 1e30
+
     /// The graph's name, such as `vgg16-b32`.
     public let name: String
     /// The batch size, when the first dimension of data shapes is the batch.
@@ -251,11 +256,17 @@ public struct ComputeGraph: Sendable {
                     throw .undeterminableCost(locations.layer(order[p]), layer: layer.name, op: layer.op, reason: failure.reason)
                 }
             }
-            if let f = layer.flops, !(f >= 0) || !f.isFinite {
-                throw .invalidValue(locations.layer(order[p]).appending("flops"), reason: "flops must be a non-negative number, got \(f)")
+            if let f = layer.flops, !(f >= 0 && f <= Self.largestCost) {
+                throw .invalidValue(locations.layer(order[p]).appending("flops"), reason: "flops must be a non-negative number at most 1e30, got \(f)")
             }
-            if let t = layer.time, !(t >= 0) || !t.isFinite {
-                throw .invalidValue(locations.layer(order[p]).appending("time"), reason: "time must be a non-negative number of seconds, got \(t)")
+            if layer.flops == nil, let f = flops[p], !(f <= Self.largestCost) {
+                throw .invalidValue(locations.layer(order[p]), reason: "layer '\(layer.name)' (\(layer.op)) has \(f) FLOPs by its shapes, over the largest cost of 1e30")
+            }
+            if !(macs[p] <= Self.largestCost) {
+                throw .invalidValue(locations.layer(order[p]), reason: "layer '\(layer.name)' (\(layer.op)) has \(macs[p]) MACs by its shapes, over the largest cost of 1e30")
+            }
+            if let t = layer.time, !(t >= 0 && t <= Self.largestCost) {
+                throw .invalidValue(locations.layer(order[p]).appending("time"), reason: "time must be a non-negative number of seconds at most 1e30, got \(t)")
             }
         }
 

@@ -67,7 +67,7 @@ extension Hardware {
         var defaultPeak: Double?
         func positive(_ v: JSONValue, at loc: SourceLocation) throws(GraphError) -> Double {
             guard let d = v.doubleValue else { throw .wrongType(loc, expected: "a number of operations per second", found: v.typeName) }
-            guard d > 0 else { throw .invalidValue(loc, reason: "peak must be positive, got \(d)") }
+            guard d >= 1, d <= 1e30 else { throw .invalidValue(loc, reason: "peak must be from 1 to 1e30 operations per second, got \(d)") }
             return d
         }
         let peakLoc = doc.location.appending("peak_flops")
@@ -101,8 +101,8 @@ extension Hardware {
             }
             guard capacity > 0 else { throw .invalidValue(r.location.appending("capacity"), reason: "capacity must be positive, got \(capacity)") }
             let bandwidth = try r.number("bandwidth")
-            guard bandwidth > 0, bandwidth.isFinite else {
-                throw .invalidValue(r.location.appending("bandwidth"), reason: "bandwidth must be a positive number of bytes per second, got \(bandwidth)")
+            guard bandwidth >= 1, bandwidth <= 1e30 else {
+                throw .invalidValue(r.location.appending("bandwidth"), reason: "bandwidth must be from 1 to 1e30 bytes per second, got \(bandwidth)")
             }
             return MemoryLevel(name: try r.optionalString("name") ?? key, capacityBytes: capacity, bandwidth: bandwidth)
         }

@@ -35,6 +35,39 @@ struct GraphValidationTests {
         #expect(Tensor(name: "t", bytes: 8, shape: [Int.max, 2]).elementCount == Int.max)
     }
 
+    /// Costs are bounded (issue 18): a layer's flops or time above 10^30, FLOPs computed from
+    /// huge shapes, and node-link costs above it are errors with the path; at the limit on every
+    /// layer, the totals stay finite.
+    @Test func costsAreBounded() throws {
+        let flops = Self.valid.replacingOccurrences(of: #""outputs": ["y"]}"#, with: #""outputs": ["y"], "flops": 1e31}"#)
+        #expect(graphError(flops) == .invalidValue(SourceLocation(file: "g.json", path: "layers[0].flops"),
+                                                   reason: "flops must be a non-negative number at most 1e30, got 1e+31"))
+        let time = Self.valid.replacingOccurrences(of: #""outputs": ["y"]}"#, with: #""outputs": ["y"], "time": 1e308}"#)
+        #expect(graphError(time) == .invalidValue(SourceLocation(file: "g.json", path: "layers[0].time"),
+                                                  reason: "time must be a non-negative number of seconds at most 1e30, got 1e+308"))
+        let matmul = """
+        {"tensors": [{"name": "a", "shape": [1048576, 1048576], "dtype": "int8", "kind": "input"},
+                     {"name": "w", "shape": [1048576, 1048576], "dtype": "int8", "kind": "parameter"},
+                     {"name": "y", "shape": [1048576, 1048576], "dtype": "int8"}],
+         "layers": [{"name": "mm", "op": "matmul", "inputs": ["a", "w"], "outputs": ["y"]}]}
+        """
+        // 2^20 · 2^20 · 2^20 MACs = 1.15e18: within the limit, and finite.
+        #expect(try parseGraph(matmul).layers.count == 1)
+        let atLimit = """
+        {"tensors": [{"name": "x", "shape": [4], "kind": "input"}, {"name": "y", "shape": [4]}, {"name": "z", "shape": [4]}],
+         "layers": [{"name": "a", "op": "relu", "inputs": ["x"], "outputs": ["y"], "flops": 1e30, "time": 1e30},
+                    {"name": "b", "op": "relu", "inputs": ["y"], "outputs": ["z"], "flops": 1e30, "time": 1e30}]}
+        """
+        let g = try parseGraph(atLimit)
+        let totals = try GraphAnalysis(graph: g).totals
+        #expect(totals.forwardFLOPs == 2e30)
+        let node = try JSONValue.parse(#"{"nodes": [{"id": 0, "name": "a", "cost_cpu": 1e31, "cost_ram": 8}], "links": []}"#)
+        #expect(throws: GraphError.invalidValue(SourceLocation(file: "c.json", path: "nodes[0].cost_cpu"),
+                                                reason: "node 'a' has cost_cpu 1e+31; costs must be non-negative and at most 1e30")) {
+            try ComputeGraph(nodeLinkJSON: node, file: "c.json")
+        }
+    }
+
     @Test func malformedJSON() {
         let e = graphError("{\"name\": \"x\",\n \"tensors\": [}")
         guard case .malformedJSON(let file, let line, let column, _)? = e else { Issue.record("got \(String(describing: e))"); return }

@@ -37,6 +37,8 @@ struct HardwareTests {
         (#""peak_flops": -1"#, "peak_flops"),
         (#""peak_flops": {"float33": 1}"#, "peak_flops.float33"),
         (#""peak_flops": 1, "bogus": 2"#, "bogus"),
+        (#""peak_flops": 1e-300"#, "peak_flops"),
+        (#""peak_flops": {"default": 1e31}"#, "peak_flops.default"),
     ])
     func errorsNameTheField(peak: String, path: String) {
         let text = #"{"name": "t", \#(peak), "on_chip": {"capacity": 1, "bandwidth": 1}, "off_chip": {"capacity": 2, "bandwidth": 1}}"#
@@ -49,6 +51,13 @@ struct HardwareTests {
         } catch {
             Issue.record("unexpected \(error)")
         }
+    }
+
+    /// A bandwidth outside 1–10^30 B/s would make load times non-finite (issue 18).
+    @Test(arguments: ["1e-300", "0.5", "1e31", "-3"])
+    func bandwidthIsBounded(bandwidth: String) {
+        let text = #"{"name": "t", "peak_flops": 1, "on_chip": {"capacity": 1, "bandwidth": \#(bandwidth)}, "off_chip": {"capacity": 2, "bandwidth": 1}}"#
+        #expect(throws: GraphError.self) { try Hardware(json: JSONValue.parse(text), file: "hw.json") }
     }
 
     @Test func badCapacity() {

@@ -14,9 +14,17 @@ public struct Deadline: Sendable, Hashable {
         self.instant = instant
     }
 
-    /// `seconds` from now; `nil` for no deadline.
+    /// The longest deadline, 10^9 s (about 31 years): a longer one is this one (a `Duration`
+    /// cannot hold every `Double` of seconds).
+    public static let longestSeconds = 1e9
+
+    /// `seconds` from now (negative and NaN as 0, at most ``longestSeconds``); `nil` for no
+    /// deadline.
     public init(secondsFromNow seconds: Double?) {
-        instant = seconds.map { ContinuousClock.now.advanced(by: .seconds(max(0, $0))) }
+        instant = seconds.map { s in
+            let clamped = s.isNaN ? 0 : min(max(0, s), Self.longestSeconds)
+            return ContinuousClock.now.advanced(by: .seconds(clamped))
+        }
     }
 
     /// Whether the deadline has passed, or the installed memory limit is reached.

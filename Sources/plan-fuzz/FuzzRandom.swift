@@ -1,0 +1,26 @@
+/// SplitMix64: a small seeded generator, so that case `i` of seed `s` is the same case on any
+/// machine and with any number of jobs.
+struct FuzzRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64, stream: UInt64) {
+        state = seed &+ stream &* 0x9E37_79B9_7F4A_7C15
+        _ = next()
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// True with probability `p`.
+    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
+
+    /// A random element of a non-empty collection.
+    mutating func pick<C: Collection>(_ c: C) -> C.Element where C.Index == Int {
+        c[c.startIndex + Int.random(in: 0..<c.count, using: &self)]
+    }
+}
