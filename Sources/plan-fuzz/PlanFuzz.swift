@@ -41,6 +41,10 @@ struct PlanFuzz: ParsableCommand {
         let seedSet = try FuzzCase.Seeds(folder: seeds)
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("plan-fuzz-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
+        // A copy of the tool, so that rebuilding it during a long run does not stop the run.
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let copy = work.appendingPathComponent("plan-cli").path
+        try FileManager.default.copyItem(atPath: toolPath, toPath: copy)
         let failureFolder = URL(fileURLWithPath: failures)
         try? FileManager.default.removeItem(at: failureFolder)
 
@@ -53,7 +57,7 @@ struct PlanFuzz: ParsableCommand {
                 let index = start + UInt64(i)
                 let c = FuzzCase.make(seed: seed, index: index, seeds: seedSet)
                 do {
-                    let r = try ToolRun.run(c, tool: toolPath, folder: folder, cap: cap)
+                    let r = try ToolRun.run(c, tool: copy, folder: folder, cap: cap)
                     if tally.record(r, index: index, began: began) { try? Self.save(c, r, index: index, from: folder, to: failureFolder) }
                 } catch {
                     tally.stop(error)

@@ -55,6 +55,9 @@ struct LifetimeSplitting {
     private let constantBytes: Int
     private(set) var instances: [[Instance]]
     private(set) var memory: [Int]
+    /// Per-tensor factors on the split score (a larger one splits that tensor sooner); `nil`:
+    /// all ones, the plain greedy. Randomized restarts set them.
+    var weights: [Double]?
 
     init(graph: ComputeGraph, costs: LayerCosts, budget: Int) {
         self.graph = graph
@@ -88,6 +91,12 @@ struct LifetimeSplitting {
 
     /// Splits until every stage fits the budget, then merges back what memory allows.
     mutating func run(deadline: Deadline) throws(Failure) {
+        try split(deadline: deadline)
+        mergeBack(deadline: deadline)
+    }
+
+    /// Splits until every stage fits the budget.
+    mutating func split(deadline: Deadline) throws(Failure) {
         // Stages where no split helped, skipped until a split changes memory near them; when
         // every overloaded stage is skipped, all are tried once more before giving up.
         var failed = Set<Int>()
@@ -116,7 +125,6 @@ struct LifetimeSplitting {
                 retried = true
             }
         }
-        mergeBack(deadline: deadline)
     }
 
     /// What a rerun in stage `at` needs of one of its producer's inputs.
@@ -248,7 +256,8 @@ struct LifetimeSplitting {
                 change += max(0, memory[s] + delta.value[s] - budget) - max(0, memory[s] - budget)
             }
             guard change < 0 else { continue }
-            let score = Double(-change) / (cost + 1e-9)
+            var score = Double(-change) / (cost + 1e-9)
+            if let weights { score *= weights[x] }
             if score > bestScore {
                 bestScore = score
                 best = Split(x: x, instance: i, lo: lo, hi: hi, needs: needs)
@@ -291,7 +300,7 @@ struct LifetimeSplitting {
     /// Merges consecutive instances of a tensor back into one, costliest recomputation first,
     /// where memory stays within the budget through the gap. The inputs' extensions made for the
     /// removed rerun are kept (a conservative count: memory only falls by merging).
-    private mutating func mergeBack(deadline: Deadline) {
+    mutating func mergeBack(deadline: Deadline) {
         var pairs: [(Double, TensorID)] = []
         for x in graph.tensors.indices where instances[x].count > 1 {
             pairs.append((costs.perLayer[graph.producer[x]!], x))
