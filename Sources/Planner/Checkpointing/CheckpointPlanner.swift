@@ -161,7 +161,7 @@ extension CheckpointPlanner {
             } else if baseline == nil {
                 // The relaxation is infeasible, so is every plan in stage form.
                 throw .infeasibleBudget(budgetBytes: budget, minimumBytes: minimumFeasibleBudget(graph, costs: costs, options: options, start: start),
-                                        solver: "ilp")
+                                        solver: "ilp (proven: the relaxation with \(relaxed.cuts) cuts has no solution, so no plan whose first runs follow the layer order fits)")
             }
             // The eviction policy guided by which layers the relaxation's best solution reruns.
             if let reruns = relaxed.reruns?.layers, options.evictionEvaluations > 0,
