@@ -38,17 +38,41 @@ enum OutputFile {
                 throw ValidationError("cannot write \(path): no such directory '\(parent)'")
             }
         }
-        do {
-            try text.write(toFile: target, atomically: true, encoding: .utf8)
-        } catch {
-            throw ValidationError("cannot write \(path): \(error.localizedDescription)")
-        }
+        try writeAtomically(text, to: target, named: path)
     }
 
-    private static func writeInPlace(_ text: String, to target: String, named path: String) throws {
-        let fd = open(target, O_WRONLY)
-        guard fd >= 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
+    /// A temporary file beside `target`, written in full, then renamed over it; every failure
+    /// says which step failed, with the system's reason.
+    private static func writeAtomically(_ text: String, to target: String, named path: String) throws {
+        let parent = (target as NSString).deletingLastPathComponent
+        var template = Array(((parent.isEmpty ? "." : parent) + "/.plan-cli-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw ValidationError("cannot write \(path): cannot create a temporary file in '\(parent.isEmpty ? "." : parent)': \(String(cString: strerror(errno)))")
+        }
+        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var renamed = false
+        defer { if !renamed { unlink(temporary) } }
+        do {
+            try writeAll(text, to: fd, named: path)
+        } catch {
+            close(fd)
+            throw error
+        }
+        // A new file gets the usual permissions (mkstemp makes it 0600).
+        var mode: mode_t = 0o644
+        var existing = stat()
+        if stat(target, &existing) == 0 { mode = existing.st_mode & 0o7777 } else {
+            let mask = umask(0); umask(mask)
+            mode = 0o666 & ~mask
+        }
+        fchmod(fd, mode)
+        guard close(fd) == 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard rename(temporary, target) == 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        renamed = true
+    }
+
+    private static func writeAll(_ text: String, to fd: Int32, named path: String) throws {
         let bytes = Array(text.utf8)
         var done = 0
         while done < bytes.count {
@@ -59,5 +83,12 @@ enum OutputFile {
             }
             done += n
         }
+    }
+
+    private static func writeInPlace(_ text: String, to target: String, named path: String) throws {
+        let fd = open(target, O_WRONLY)
+        guard fd >= 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        try writeAll(text, to: fd, named: path)
     }
 }

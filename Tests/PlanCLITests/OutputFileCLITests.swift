@@ -29,6 +29,25 @@ struct OutputFileCLITests {
         #expect(directory.stderr.contains("cannot write \(dir.path): it is a directory"))
         let missing = try PlanCLITests.run(["export", Self.graph, "-o", dir.path + "/no/such/x.json"])
         #expect(missing.stderr.contains("no such directory"))
+        // A regular file whose folder cannot hold a temporary file (procfs): the reason is said,
+        // not a Foundation error code (found by the fuzzer).
+        if FileManager.default.fileExists(atPath: "/proc/self/status") {
+            let proc = try PlanCLITests.run(["export", Self.graph, "-o", "/proc/self/status"])
+            #expect(proc.status != 0)
+            #expect(proc.stderr.contains("cannot write /proc/self/status: cannot create a temporary file in"), "\(proc.stderr)")
+            #expect(!proc.stderr.contains("operation could not be completed"))
+        }
+        // A new file gets the usual permissions, an existing one keeps its own.
+        let fresh = dir.appendingPathComponent("fresh.json").path
+        #expect(try PlanCLITests.run(["export", Self.graph, "-o", fresh]).status == 0)
+        let mask = umask(0)
+        umask(mask)
+        let mode = try FileManager.default.attributesOfItem(atPath: fresh)[.posixPermissions] as? Int
+        #expect(mode == Int(0o666 & ~mask))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: fresh)
+        #expect(try PlanCLITests.run(["export", Self.graph, "-o", fresh]).status == 0)
+        #expect(try FileManager.default.attributesOfItem(atPath: fresh)[.posixPermissions] as? Int == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.hasPrefix(".plan-cli-") })
         if FileManager.default.fileExists(atPath: "/dev/full") {
             let full = try PlanCLITests.run(["export", Self.graph, "-o", "/dev/full"])
             #expect(full.status != 0)

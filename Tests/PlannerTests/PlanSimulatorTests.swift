@@ -94,4 +94,21 @@ struct PlanSimulatorTests {
             #expect(throws: GraphError.self) { try Plan(json: JSONValue.parse(#"{"version": \#(bad), "steps": []}"#)) }
         }
     }
+
+    /// The recorded summary is printed again by verify: each figure must be finite and in its
+    /// range, or the plan is refused with the field's path (found by the fuzzer: a gap of
+    /// -1e308 printed as "gap -inf%").
+    @Test(arguments: [#""gap": -1e308"#, #""gap": -0.5"#, #""solve_seconds": 1e300"#, #""lower_bound": -1"#,
+                      #""peak_bytes": 1e100"#, #""objective": "x""#])
+    func summaryFiguresAreInRange(member: String) throws {
+        let text = #"{"version": 1, "steps": [], "summary": {"status": "optimal", \#(member)}}"#
+        do {
+            _ = try Plan(json: JSONValue.parse(text), file: "p.json")
+            Issue.record("accepted \(member)")
+        } catch let error as GraphError {
+            #expect(error.description.hasPrefix("p.json: summary."), "\(error)")
+        }
+        let fine = try Plan(json: JSONValue.parse(#"{"version": 1, "steps": [], "summary": {"status": "optimal", "gap": 0.25, "solve_seconds": 3}}"#))
+        #expect(fine.summary?.gap == 0.25)
+    }
 }

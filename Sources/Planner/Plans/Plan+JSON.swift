@@ -83,7 +83,22 @@ extension Plan {
             }
             resident = names
         }
-        if let s = root["summary"]?.objectValue {
+        if let v = root["summary"], v != .null {
+            guard let s = v.objectValue else { throw .wrongType(loc.appending("summary"), expected: "an object", found: v.typeName) }
+            // Recorded by the planner and printed again: each figure finite and in range, so
+            // that nothing non-finite is printed from a plan file.
+            let limits: [String: (range: ClosedRange<Double>, text: String)] = [
+                "peak_bytes": (0...9_007_199_254_740_992, "0 to 2^53"), "compute_time": (0...1e40, "0 to 1e40"),
+                "recompute_time": (0...1e40, "0 to 1e40"), "objective": (0...1e40, "0 to 1e40"),
+                "lower_bound": (0...1e40, "0 to 1e40"), "gap": (0...1e6, "0 to 1e6"), "solve_seconds": (0...1e12, "0 to 1e12"),
+            ]
+            for key in limits.keys.sorted() {
+                guard let value = s[key], value != .null else { continue }
+                guard let number = value.doubleValue else { throw .wrongType(loc.appending("summary").appending(key), expected: "a number", found: value.typeName) }
+                guard limits[key]!.range.contains(number) else {
+                    throw .invalidValue(loc.appending("summary").appending(key), reason: "\(key) must be a number from \(limits[key]!.text), got \(number)")
+                }
+            }
             func d(_ k: String) -> Double? { s[k]?.doubleValue }
             summary = PlanSummary(peakBytes: s["peak_bytes"]?.intValue ?? 0, computeCost: d("compute_time") ?? 0, recomputeCost: d("recompute_time") ?? 0,
                                   objective: d("objective"), lowerBound: d("lower_bound"), gap: d("gap"),
