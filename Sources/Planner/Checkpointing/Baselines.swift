@@ -111,7 +111,8 @@ public enum Baselines {
     ///
     /// The plain greedy first; then randomized restarts, each with per-tensor factors on the split
     /// score drawn from [0.6, 1.4] (seeded by the restart's number, so runs repeat): while none
-    /// fits, up to `restarts` of them within 40 times the plain run's time (a greedy stuck a few
+    /// fits, up to `restarts` of them within 40 times the plain run's time and a third of the
+    /// time to the deadline (a greedy stuck a few
     /// bytes over the budget often fits after a few: the 100-node random DAG at 80% of its peak,
     /// docs/benchmarks.md), and once one fits, up to a quarter of them within eight times the
     /// first fitting run's time, for a cheaper plan. The cheapest plan that fits is returned; all
@@ -122,13 +123,15 @@ public enum Baselines {
     public static func lifetimeSplitting(_ graph: ComputeGraph, costs: LayerCosts, budget: Int,
                                          deadline: Deadline = .none, restarts: Int = 24) throws(PlanError) -> PlannedSchedule {
         let start = ContinuousClock.now
+        // Restarts while stuck take at most a third of the time to the deadline.
+        let stuckSeconds = deadline.secondsLeft.map { $0 / 3 } ?? .infinity
         var best: PlannedSchedule?
         var firstFit: Double?
         var plainRun: Double?
         for run in 0...max(0, restarts) {
             let elapsed = (ContinuousClock.now - start).seconds
             if let first = firstFit, run > max(1, restarts / 4) || elapsed > 8 * first { break }
-            if let plain = plainRun, elapsed > 40 * plain { break }
+            if let plain = plainRun, best == nil, elapsed > min(40 * plain, stuckSeconds) { break }
             var splitting = LifetimeSplitting(graph: graph, costs: costs, budget: budget)
             if run > 0 {
                 var random = SplitMix64(seed: UInt64(run))

@@ -110,7 +110,10 @@ extension CheckpointPlanner {
         // incumbent, fallback, and what the bounds are for.
         var baseline: PlannedSchedule?
         var firstOptions = options
-        firstOptions.deadline = Deadline(secondsFromNow: options.timeLimit.map { $0 * options.baselineShare })
+        // When the program is too large to build, the baselines are where the plan comes from:
+        // they get `declinedBaselineShare` of the time instead.
+        let share = size > options.maximumVariables ? max(options.baselineShare, options.declinedBaselineShare) : options.baselineShare
+        firstOptions.deadline = Deadline(secondsFromNow: options.timeLimit.map { $0 * share })
         options.reportPhase("baselines", since: start)
         do {
             baseline = try plan(graph, costs: costs, budget: budget, solver: .bestBaseline, options: firstOptions)

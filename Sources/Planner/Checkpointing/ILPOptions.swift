@@ -43,6 +43,9 @@ public struct ILPOptions: Sendable {
     /// The share of the time limit the baselines may take before the other phases (each
     /// baseline stops at that deadline with the best it has).
     public var baselineShare: Double = 0.25
+    /// The baselines' share when the program is declined (more than `maximumVariables`): they
+    /// are then the only source of a plan (`lifetime-split` needs 8.5 s at 2,000 nodes).
+    public var declinedBaselineShare: Double = 0.6
     /// Which phase of the solve runs, reported as it starts (`--progress`): its name, the seconds
     /// since the solve began, the incumbent's cost and the proven bound so far.
     public var phaseProgress: (@Sendable (PlanningPhase) -> Void)?
