@@ -107,9 +107,10 @@ struct LifetimeSplitting {
             let over = memory.indices.filter { memory[$0] > budget }.sorted { memory[$0] > memory[$1] }
             if over.isEmpty { break }
             var applied = false
+            let bound = SavingBound(memory: memory, budget: budget)
             for (k, t) in over.enumerated() where !failed.contains(t) {
                 if k & 31 == 31, deadline.hasPassed { throw .deadlinePassed }
-                if let move = bestSplit(at: t, depth: Self.rerunDepth) {
+                if let move = bestSplit(at: t, depth: Self.rerunDepth, bound: bound) {
                     apply(move)
                     applied = true
                     retried = false
@@ -154,11 +155,16 @@ struct LifetimeSplitting {
     /// an undo log, so that trials cost what they touch.
     private struct Delta {
         var value: [Int]
+        /// Each stage once, whatever its value now (an undo can bring one back to 0).
         var touched: [Int] = []
+        var isTouched: [Bool]
         var log: [(stage: Int, previous: Int)] = []
-        init(stages: Int) { value = [Int](repeating: 0, count: stages) }
+        init(stages: Int) {
+            value = [Int](repeating: 0, count: stages)
+            isTouched = [Bool](repeating: false, count: stages)
+        }
         mutating func add(_ amount: Int, at s: Int) {
-            if value[s] == 0 { touched.append(s) }
+            if !isTouched[s] { isTouched[s] = true; touched.append(s) }
             log.append((s, value[s]))
             value[s] += amount
         }
@@ -166,9 +172,33 @@ struct LifetimeSplitting {
             while log.count > mark { let e = log.removeLast(); value[e.stage] = e.previous }
         }
         mutating func clear() {
-            for s in touched { value[s] = 0 }
+            for s in touched { value[s] = 0; isTouched[s] = false }
             touched.removeAll(keepingCapacity: true)
             log.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Prefix sums of the excess over the budget and of the overloaded stages, for a bound on
+    /// what freeing a tensor over a range of stages can save: Σ min(bytes, excess(s)) ≤
+    /// min(bytes · overloaded stages, Σ excess).
+    private struct SavingBound {
+        var excess: [Int]
+        var overloaded: [Int]
+        init(memory: [Int], budget: Int) {
+            excess = [Int](repeating: 0, count: memory.count + 1)
+            overloaded = [Int](repeating: 0, count: memory.count + 1)
+            for (s, m) in memory.enumerated() {
+                let e = max(0, m - budget)
+                excess[s + 1] = excess[s] + e
+                overloaded[s + 1] = overloaded[s] + (e > 0 ? 1 : 0)
+            }
+        }
+        /// The most that freeing `bytes` over stages `range` can lower the total excess.
+        func saving(_ bytes: Int, over range: Range<Int>) -> Int {
+            guard !range.isEmpty else { return 0 }
+            let count = overloaded[range.upperBound] - overloaded[range.lowerBound]
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: count)
+            return min(overflow ? Int.max : product, excess[range.upperBound] - excess[range.lowerBound])
         }
     }
 
@@ -184,8 +214,10 @@ struct LifetimeSplitting {
 
     /// The needs of rerunning layer p in stage `hi`, each missing input held or rerun, whichever
     /// adds less excess on its own; `delta` collects the memory changes, `cost` the reruns' cost.
-    private func needs(of p: LayerID, at hi: Int, depth: Int, delta: inout Delta, cost: inout Double) -> [Need]? {
+    private func needs(of p: LayerID, at hi: Int, depth: Int, delta: inout Delta, cost: inout Double,
+                       prune: Prune? = nil) -> [Need]? {
         var out: [Need] = []
+        var added = 0
         for y in Set(graph.layerInputs[p]) where graph.tensors[y].kind != .parameter {
             if let j = instances[y].firstIndex(where: { $0.start <= hi && hi <= $0.end }) {
                 out.append(.read(y, instance: j))
@@ -194,26 +226,43 @@ struct LifetimeSplitting {
             let bytes = graph.tensors[y].bytes
             let j = instances[y].lastIndex(where: { $0.end < hi })
             let extendExcess = j.map { addedExcess(bytes, over: (instances[y][$0].end + 1)...hi, delta) } ?? Int.max
+            var rerun = false
             if depth > 0, splittable[y], extendExcess > 0 {
                 // Rerun y here: its bytes in this stage, and its own needs.
                 let mark = delta.log.count
                 let before = excessOf(delta)
                 delta.add(bytes, at: hi)
                 var trialCost = costs.perLayer[graph.producer[y]!]
-                if let inner = needs(of: graph.producer[y]!, at: hi, depth: depth - 1, delta: &delta, cost: &trialCost),
-                   excessOf(delta) - before < extendExcess {
-                    cost += trialCost
-                    out.append(.rerun(y))
-                    out += inner
-                    continue
+                if let inner = needs(of: graph.producer[y]!, at: hi, depth: depth - 1, delta: &delta, cost: &trialCost) {
+                    let trialExcess = excessOf(delta) - before
+                    if trialExcess < extendExcess {
+                        cost += trialCost
+                        added += trialExcess
+                        out.append(.rerun(y))
+                        out += inner
+                        rerun = true
+                    }
                 }
-                delta.undo(to: mark)
+                if !rerun { delta.undo(to: mark) }
             }
-            guard let j else { return nil }
-            for s in (instances[y][j].end + 1)...hi { delta.add(bytes, at: s) }
-            out.append(.extend(y, instance: j))
+            if !rerun {
+                guard let j else { return nil }
+                for s in (instances[y][j].end + 1)...hi { delta.add(bytes, at: s) }
+                added += extendExcess
+                out.append(.extend(y, instance: j))
+            }
+            // What is left of the saving per unit of cost can no longer beat the best split.
+            if let prune, Double(prune.saving - added) / (cost + 1e-9) * prune.weight <= prune.floor { return nil }
         }
         return out
+    }
+
+    /// A candidate's exact saving before its needs, its score factor, and the best score so far:
+    /// its needs stop as soon as the split cannot beat that.
+    private struct Prune {
+        var saving: Int
+        var weight: Double
+        var floor: Double
     }
 
     /// Σ over the touched stages of max(0, memory + delta − budget).
@@ -224,22 +273,44 @@ struct LifetimeSplitting {
     }
 
     /// The split that lowers stage t's memory and the total excess most per unit of cost.
-    private func bestSplit(at t: Int, depth: Int) -> Split? {
-        var best: Split?
-        var bestScore = 0.0
-        var delta = Delta(stages: n)
+    ///
+    /// Candidates are tried in the order of a bound on their score (``SavingBound``, over the
+    /// producer's own cost: the needs only add cost and excess), and the search stops at the
+    /// first whose bound cannot beat the best found: the same choice as trying them all, up to
+    /// ties, in a fraction of the trials.
+    private func bestSplit(at t: Int, depth: Int, bound: SavingBound) -> Split? {
+        var candidates: [(x: TensorID, instance: Int, lo: Int, hi: Int, bound: Double)] = []
         for x in graph.tensors.indices where splittable[x] {
             guard let i = instances[x].firstIndex(where: { $0.start < t && t <= $0.end }) else { continue }
             let inst = instances[x][i]
             // The gap around t: the previous read (or the start) < t < the next read.
             guard let hi = inst.reads.first(where: { $0 > t }), !inst.reads.contains(t) else { continue }
             let lo = max(inst.start, inst.reads.last(where: { $0 < t }) ?? inst.start)
+            var b = Double(bound.saving(graph.tensors[x].bytes, over: (lo + 1)..<hi)) / (costs.perLayer[graph.producer[x]!] + 1e-9)
+            if let weights { b *= weights[x] }
+            candidates.append((x, i, lo, hi, b))
+        }
+        candidates.sort { $0.bound != $1.bound ? $0.bound > $1.bound : $0.x < $1.x }
+        var best: Split?
+        var bestScore = 0.0
+        var delta = Delta(stages: n)
+        for c in candidates {
+            if c.bound <= bestScore { break }
+            let (x, i, lo, hi) = (c.x, c.instance, c.lo, c.hi)
             let p = graph.producer[x]!
             delta.clear()
             let bytes = graph.tensors[x].bytes
-            for s in (lo + 1)..<hi { delta.add(-bytes, at: s) }
+            var saving = 0
+            for s in (lo + 1)..<hi {
+                delta.add(-bytes, at: s)
+                saving += max(0, memory[s] - budget) - max(0, memory[s] - bytes - budget)
+            }
             var cost = costs.perLayer[p]
-            guard let needs = needs(of: p, at: hi, depth: depth, delta: &delta, cost: &cost) else { continue }
+            let weight = weights?[x] ?? 1
+            // The exact saving of freeing x, over the producer's cost, bounds the score.
+            if bestScore > 0, Double(saving) / (cost + 1e-9) * weight <= bestScore { continue }
+            guard let needs = needs(of: p, at: hi, depth: depth, delta: &delta, cost: &cost,
+                                    prune: bestScore > 0 ? Prune(saving: saving, weight: weight, floor: bestScore) : nil) else { continue }
             // Siblings the reruns write that are not resident then: a transient in stage hi.
             var rerun = Set([p])
             var rerunTensors = Set<TensorID>()
@@ -252,7 +323,7 @@ struct LifetimeSplitting {
             }
             guard delta.value[t] < 0 else { continue }
             var change = 0
-            for s in Set(delta.touched) {
+            for s in delta.touched {
                 change += max(0, memory[s] + delta.value[s] - budget) - max(0, memory[s] - budget)
             }
             guard change < 0 else { continue }
