@@ -72,12 +72,12 @@ extension GraphAnalysis {
         ]
         if t.optimizerStateBytes > 0 { lines.append(("optimizer state", Units.bytes(t.optimizerStateBytes))) }
         let unknown = layers.filter { $0.flops == nil }.count
-        lines.append(("forward", "\(Units.count(t.forwardMACs))MAC, \(Units.count(t.forwardFLOPs))FLOP"
+        lines.append(("forward", "\(Units.count(t.forwardMACs, unit: "MAC")), \(Units.count(t.forwardFLOPs, unit: "FLOP"))"
             + (unknown > 0 ? " (\(unknown) of \(layers.count) layers have a measured time only, no FLOPs)" : "")))
         if t.backwardFLOPs > 0 {
-            lines.append(("backward", "\(Units.count(t.backwardFLOPs))FLOP (\(Units.fixed(t.backwardFLOPs / max(t.forwardFLOPs, 1), decimals: 2))x forward)"))
+            lines.append(("backward", "\(Units.count(t.backwardFLOPs, unit: "FLOP")) (\(Units.fixed(t.backwardFLOPs / max(t.forwardFLOPs, 1), decimals: 2))x forward)"))
         }
-        if t.updateFLOPs > 0 { lines.append(("update", "\(Units.count(t.updateFLOPs))FLOP")) }
+        if t.updateFLOPs > 0 { lines.append(("update", Units.count(t.updateFLOPs, unit: "FLOP"))) }
         lines.append(("peak (keep everything)", Units.bytes(t.peakBytes) + (t.peakLayer.map { " at \($0)" } ?? "")))
         if let tp = t.trainingPeakBytes, tp != t.peakBytes { lines.append(("training peak (keep everything)", Units.bytes(tp))) }
         if let time = t.time {
@@ -87,7 +87,7 @@ extension GraphAnalysis {
         let timed = hardware != nil || layers.contains { $0.measuredTime != nil }
         lines.append((timed ? "most time" : "most FLOPs", t.dominantByTime.map { l in
             let a = layers[l]
-            let v = a.device.map { Units.seconds($0.time) } ?? a.measuredTime.map { "time \(Units.significant($0))" } ?? Units.count(a.flops ?? 0) + "FLOP"
+            let v = a.device.map { Units.seconds($0.time) } ?? a.measuredTime.map { "time \(Units.significant($0))" } ?? Units.count(a.flops ?? 0, unit: "FLOP")
             return "\(a.name) (\(v))"
         }.joined(separator: ", ")))
         lines.append(("most bytes", t.dominantByMemory.map { "\(layers[$0].name) (\(Units.bytes(layers[$0].bytesMoved)))" }.joined(separator: ", ")))

@@ -61,6 +61,12 @@ public enum Units {
         return k == 0 ? (v.rounded() == v ? "\(Int(v))" : significant(v)) : significant(v) + units[k]
     }
 
+    /// A count with its unit: `512 FLOP`, `43.7 kFLOP` (the prefix joins the unit).
+    public static func count(_ n: Double, unit: String) -> String {
+        let c = count(n)
+        return c.contains(" ") ? c + unit : c + " " + unit
+    }
+
     /// A duration: `850 ns`, `12.3 µs`, `4.50 ms`, `2.10 s`.
     public static func seconds(_ s: Double) -> String {
         if s == 0 { return "0 s" }

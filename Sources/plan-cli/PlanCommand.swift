@@ -160,7 +160,7 @@ enum PlanReport {
     static func cost(_ c: Double, _ unit: String) -> String {
         switch unit {
         case "s": Units.seconds(c)
-        case "FLOP": Units.count(c) + "FLOP"
+        case "FLOP": Units.count(c, unit: "FLOP")
         default: "\(Units.significant(c)) \(unit)"
         }
     }

@@ -141,7 +141,8 @@ struct ToolRun {
         for p in unclearPatterns where text.contains(p) { return .unclear(p) }
         // An output the command was asked to write exists and reads.
         let out = outputName(c)
-        if let i = args.firstIndex(where: { $0 == "-o" || $0 == "--output" || $0 == "--svg" }), i + 1 < args.count, args[i + 1] == out {
+        // The last of repeated options is the one that counts.
+        if let i = args.lastIndex(where: { $0 == "-o" || $0 == "--output" || $0 == "--svg" }), i + 1 < args.count, args[i + 1] == out {
             guard let data = try? Data(contentsOf: folder.appendingPathComponent(out)) else { return .badOutput("\(out) missing") }
             if out.hasSuffix(".svg") {
                 guard String(decoding: data, as: UTF8.self).contains("<svg") else { return .badOutput("not an SVG") }
