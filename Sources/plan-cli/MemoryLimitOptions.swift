@@ -39,6 +39,9 @@ struct MemoryLimitOptions: ParsableArguments {
         let thread = Thread {
             while true {
                 Thread.sleep(forTimeInterval: 0.05)
+                // Records the soft limit as reached even in a phase whose own checks do not
+                // run then (the searches see it at their next check).
+                _ = limit.isReached
                 guard let resident = MemoryLimit.residentBytes(), resident > hard else { continue }
                 let message = "Error: resident memory reached \(Units.bytes(resident)), over --memory-limit \(Units.bytes(bytes)) by more than the searches can stop at; stopped. Give a larger --memory-limit, or a smaller --time-limit.\n"
                 FileHandle.standardError.write(Data(message.utf8))
@@ -51,7 +54,11 @@ struct MemoryLimitOptions: ParsableArguments {
 
     /// A note for standard error when the limit stopped the searches early.
     static func note(_ limit: MemoryLimit?) {
-        guard let limit, limit.wasReached else { return }
-        FileHandle.standardError.write(Data("note: resident memory reached --memory-limit \(Units.bytes(limit.bytes)) (\(Units.bytes(limit.peakResidentBytes)) seen); the searches stopped early with the best plan found.\n".utf8))
+        guard let limit else { return }
+        if limit.wasReached {
+            FileHandle.standardError.write(Data("note: resident memory reached --memory-limit \(Units.bytes(limit.bytes)) (\(Units.bytes(limit.peakResidentBytes)) seen); the searches stopped early with the best plan found.\n".utf8))
+        } else if limit.largestDeclinedBytes > 0 {
+            FileHandle.standardError.write(Data("note: a step needing about \(Units.bytes(limit.largestDeclinedBytes)) more was skipped to stay within --memory-limit \(Units.bytes(limit.bytes)) (\(Units.bytes(limit.peakResidentBytes)) seen); the bound or the plan may be weaker than without the limit.\n".utf8))
+        }
     }
 }

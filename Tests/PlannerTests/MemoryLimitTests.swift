@@ -28,4 +28,25 @@ struct MemoryLimitTests {
         #expect(!high.isReached)
         #expect(!high.wasReached)
     }
+
+    @Test func admitsWhatFitsUnderItAndRecordsWhatItRefuses() throws {
+        guard FileManager.default.fileExists(atPath: "/proc/self/statm") else { return }
+        let resident = try #require(MemoryLimit.residentBytes())
+        let limit = MemoryLimit(bytes: resident + (512 << 20))
+        #expect(limit.admits(1 << 20))
+        #expect(limit.largestDeclinedBytes == 0)
+        #expect(!limit.admits(4 << 30))
+        #expect(!limit.admits(Int.max))  // no overflow
+        #expect(limit.largestDeclinedBytes == Int.max)
+        // A refusal is not the limit reached: the searches go on.
+        #expect(!limit.wasReached)
+    }
+
+    @Test func glpkEstimateGrowsWithTheProgram() {
+        var model = LinearModel()
+        let x = (0..<10).map { model.addVariable("x\($0)", upper: 1) }
+        #expect(GLPKSolver.estimatedBytes(model) == 240 * 10)
+        model.add(LinearExpression.sum(x) <= 3)
+        #expect(GLPKSolver.estimatedBytes(model) == 240 * (10 + 1 + 10))
+    }
 }

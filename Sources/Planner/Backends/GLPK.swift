@@ -160,7 +160,12 @@ final class GLPKProblem {
         glp_init_smcp(&parm)
         parm.msg_lev = GLP_MSG_OFF
         parm.meth = GLP_DUAL
-        if let t = timeLimitMilliseconds { parm.tm_lim = max(1, t) }
+        // Less the time scaling and the starting basis took (0.9 s on 1.23 M rows and columns).
+        if let t = timeLimitMilliseconds {
+            let used = (ContinuousClock.now - start).seconds * 1000
+            guard used < Double(t) else { return (.timeLimit, Status(glp_get_status(problem))) }
+            parm.tm_lim = Int32(max(1, (Double(t) - used).rounded(.down)))
+        }
         var code = ReturnCode(glp_simplex(problem, &parm))
         if case .failed = code {
             if let t = timeLimitMilliseconds {

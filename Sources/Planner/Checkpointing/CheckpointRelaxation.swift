@@ -248,6 +248,7 @@ extension CheckpointRelaxation {
         for count in cutCounts {
             let elapsed = (ContinuousClock.now - start).seconds
             if let timeLimit, elapsed >= timeLimit { break }
+            if MemoryLimit.installedIsReached { break }
             let relaxation = CheckpointRelaxation(graph: graph, costs: costs, budget: budget, cuts: cuts(graph: graph, count: count))
             guard relaxation.cuts.count > previous else { break }
             previous = relaxation.cuts.count

@@ -22,6 +22,7 @@ public final class MemoryLimit: @unchecked Sendable {
     private var reached = false
     private var lastCheck: ContinuousClock.Instant?
     private var peak = 0
+    private var declined = 0
     /// How often the resident set is read at most (checks in between reuse the last reading).
     static let interval: Duration = .milliseconds(10)
 
@@ -42,6 +43,28 @@ public final class MemoryLimit: @unchecked Sendable {
         peak = max(peak, resident)
         if resident >= bytes { reached = true }
         return reached
+    }
+
+    /// Whether `bytes` more resident memory fit under the limit now. A solver asks before a step
+    /// whose memory no check can reach once it runs (a linear program inside GLPK's simplex);
+    /// when they do not fit it skips the step, and the refusal is recorded
+    /// (``largestDeclinedBytes``).
+    public func admits(_ bytes: Int) -> Bool {
+        guard let resident = Self.residentBytes() else { return true }
+        lock.lock()
+        defer { lock.unlock() }
+        peak = max(peak, resident)
+        let (total, overflow) = resident.addingReportingOverflow(max(0, bytes))
+        if !overflow, total <= self.bytes { return true }
+        declined = max(declined, bytes)
+        return false
+    }
+
+    /// The largest estimate that ``admits(_:)`` refused, 0 when none was.
+    public var largestDeclinedBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return declined
     }
 
     /// Whether the limit was reached at any check so far.
@@ -95,4 +118,7 @@ public final class MemoryLimit: @unchecked Sendable {
 
     /// Whether the installed limit, if any, is reached.
     static var installedIsReached: Bool { installed?.isReached ?? false }
+
+    /// Whether `bytes` more fit under the installed limit (always, when none is installed).
+    static func installedAdmits(_ bytes: Int) -> Bool { installed?.admits(bytes) ?? true }
 }
