@@ -4,8 +4,9 @@
 # with a time limit, release build. Each row: the answer (plan or error), the wall time against
 # the limit's allowance (limit + 10% + 2 s), and the peak resident memory against 4 GiB (the
 # default --memory-limit). Then the largest size again at 90% with --memory-limit $MEMORY_LIMIT
-# (default 256MiB): the searches stop there with the best plan, and the peak resident memory
-# stays under the tool's hard stop (the limit plus half of it, at least 256 MiB).
+# (default 256MiB): the searches stop there with the best plan, or skip a program that would not
+# fit (the note column), and the peak resident memory stays under the tool's hard stop (the limit
+# plus half of it, at least 256 MiB).
 #
 #   bash tools/bench-deadline.sh [LIMIT] [SIZES...]     # default 60 s; 100 500 1000 2000 5000 10000
 set -euo pipefail
@@ -50,7 +51,9 @@ rss=$(echo "$out" | sed -n 's/^TIME [0-9.]* \([0-9]*\)/\1/p')
 solver=$(echo "$out" | sed -n 's/^solver: *//p')
 [ -n "$solver" ] || solver=$(echo "$out" | grep -m1 '^Error' | cut -c1-110)
 overhead=$(echo "$out" | sed -n 's/.*overhead \([0-9.]*x\).*/\1/p')
-note=$(echo "$out" | grep -q '^note: resident memory reached' && echo "limit reached" || echo "-")
+if echo "$out" | grep -q '^note: resident memory reached'; then note="limit reached"
+elif echo "$out" | grep -q '^note: a step needing'; then note="step skipped: $(echo "$out" | sed -n 's/^note: a step needing about \(.*\) more was skipped.*/\1/p')"
+else note="-"; fi
 mib=$((rss / 1024))
 ok=$(echo "$wall <= $allow && $mib <= $hard_mib" | bc)
 [ "$ok" = 1 ] || fail=1
