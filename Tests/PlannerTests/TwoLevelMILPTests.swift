@@ -78,6 +78,20 @@ struct TwoLevelMILPTests {
         }
     }
 
+    /// Never slower than recomputation alone: the one-level checkpointing MILP's plan within
+    /// fast memory, everything resident (whose time is its compute cost), when that plan is
+    /// proven optimal.
+    @Test(arguments: Array(UInt64(1)...20))
+    func neverLosesToTheCheckpointingPlan(seed: UInt64) throws {
+        let g = try Self.graph(seed)
+        let (costs, memory) = TwoLevelPlannerTests.device(for: g, seed: seed)
+        guard let one = try? CheckpointPlanner.plan(g, costs: costs, budget: memory.fastBytes, solver: .ilp, options: Self.options),
+              one.plan.summary?.status == "optimal" else { return }
+        let r = try TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: .milp, options: Self.options)
+        #expect(r.timing.totalTime <= one.simulation.computeCost * (1 + 1e-9),
+                "\(g.name): joint \(r.timing.totalTime) s, checkpointing alone \(one.simulation.computeCost) s (\(r.plan.solver))")
+    }
+
     /// With fast memory for everything, nothing moves and nothing stalls.
     @Test(arguments: Array(UInt64(1)...6))
     func unlimitedFastMemoryStreamsNothing(seed: UInt64) throws {

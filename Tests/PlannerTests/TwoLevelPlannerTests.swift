@@ -53,6 +53,39 @@ struct TwoLevelPlannerTests {
         }
     }
 
+    /// Recomputation alone: with every parameter resident nothing moves, so the plan's time is
+    /// the one-level checkpointing plan's compute cost (recomputation included), and it exists
+    /// exactly where that plan does.
+    @Test(arguments: Array(UInt64(1)...20))
+    func checkpointResidentTakesItsComputeCost(seed: UInt64) throws {
+        let g = try Self.graph(seed)
+        let (costs, memory) = Self.device(for: g, seed: seed)
+        let one = try? CheckpointPlanner.plan(g, costs: costs, budget: memory.fastBytes, solver: .bestBaseline)
+        guard let r = try? TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: .checkpointResident) else {
+            #expect(one == nil)
+            return
+        }
+        let plan = try #require(one)
+        #expect(r.timing.bytesLoaded == 0 && r.timing.bytesOffloaded == 0 && r.timing.stallTime == 0)
+        #expect(abs(r.timing.totalTime - plan.simulation.computeCost) <= 1e-12 * plan.simulation.computeCost)
+        #expect(r.timing.peakFastBytes == plan.simulation.peakBytes)
+    }
+
+    /// The compositions are single-mechanism plans too: the fastest of all is never slower than
+    /// any of them, and checkpointing with streaming fits wherever streaming alone does on the
+    /// same order (its budgets only add recomputation choices above fast memory).
+    @Test(arguments: Array(UInt64(1)...20))
+    func bestTwoLevelIsTheFastestOfEveryMechanism(seed: UInt64) throws {
+        let g = try Self.graph(seed)
+        let (costs, memory) = Self.device(for: g, seed: seed)
+        let each = TwoLevelSolver.baselines.compactMap { try? TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: $0) }
+        guard let best = try? TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: .bestTwoLevel) else {
+            #expect(each.isEmpty)
+            return
+        }
+        for r in each { #expect(best.timing.totalTime <= r.timing.totalTime, "\(r.plan.solver): \(r.timing.totalTime) s, best \(best.timing.totalTime) s") }
+    }
+
     /// With fast memory for everything, the best plan streams nothing and never stalls.
     @Test(arguments: Array(UInt64(1)...12))
     func unlimitedFastMemoryStreamsNothing(seed: UInt64) throws {

@@ -16,14 +16,28 @@ extension TwoLevelPlanner {
         var baseline: TimedPlan?
         var residencies: [Set<TensorID>] = [[]]
         var smallest = Int.max
-        for s in TwoLevelSolver.baselines {
+        // The baselines share a fifth of the limit; the one-level checkpointing MILP another
+        // fifth: the program must never lose to recomputation alone either.
+        var each = options
+        each.timeLimit = options.timeLimit.map { $0 * 0.2 / Double(TwoLevelSolver.baselines.count) }
+        var checkpointOptions = options
+        checkpointOptions.timeLimit = options.timeLimit.map { $0 * 0.2 }
+        checkpointOptions.progress = nil
+        checkpointOptions.phaseProgress = nil
+        // `nil`: the checkpointing MILP's plan, everything resident.
+        for s in TwoLevelSolver.baselines.map(Optional.some) + [nil] {
             do {
-                let r = try plan(graph, costs: costs, memory: memory, solver: s)
+                let r: TimedPlan
+                if let s { r = try plan(graph, costs: costs, memory: memory, solver: s, options: each) }
+                else { r = try checkpointResident(graph, costs: costs, memory: memory, checkpointSolver: .ilp, options: checkpointOptions) }
                 if baseline == nil || r.timing.totalTime < baseline!.timing.totalTime { baseline = r }
                 residencies.append(Set((r.plan.resident ?? []).compactMap { graph.tensorID(named: $0) }))
             } catch {
-                guard case .infeasibleBudget(_, let m, _) = error else { throw error }
-                smallest = min(smallest, m)
+                switch error {
+                case .infeasibleBudget(_, let m, _): smallest = min(smallest, m)
+                case .noPlanInTime, .deadlinePassed, .scheduleTooLong: continue
+                default: throw error
+                }
             }
         }
         func finish(_ chosen: TimedPlan, label: String, status: String, bound: Double?) -> TimedPlan {

@@ -15,6 +15,13 @@ public enum TwoLevelSolver: String, Sendable, CaseIterable {
     /// Greedy residency, and every activation or gradient idle for two or more layers offloaded
     /// and prefetched back.
     case offloadActivations = "offload-activations"
+    /// The one-level checkpointing plan within fast memory (the best checkpointing baseline),
+    /// everything resident: recomputation alone, no transfers.
+    case checkpointResident = "checkpoint-resident"
+    /// Checkpointing plans at budgets above fast memory by shares of the parameter bytes, each
+    /// with greedy residency and the other parameters streamed double-buffered: recomputation
+    /// and streaming composed. The fastest that fits.
+    case checkpointStreaming = "checkpoint-streaming"
     /// The fastest of the above that fits.
     case bestTwoLevel = "best-two-level"
     /// The joint program (``TwoLevelMILP``): recomputation, residency, prefetching and offloading
@@ -23,7 +30,8 @@ public enum TwoLevelSolver: String, Sendable, CaseIterable {
     case milp = "two-level-milp"
 
     /// The individual baselines.
-    public static let baselines: [TwoLevelSolver] = [.resident, .streamSingle, .streamDouble, .greedyResidency, .offloadActivations]
+    public static let baselines: [TwoLevelSolver] = [.resident, .streamSingle, .streamDouble, .greedyResidency, .offloadActivations,
+                                                      .checkpointResident, .checkpointStreaming]
 }
 
 /// A two-level plan with its timed replay.
@@ -33,7 +41,9 @@ public struct TimedPlan: Sendable {
 }
 
 /// Plans parameter residency, prefetching and activation offloading on a device with fast and
-/// slow memory, on top of the checkpoint-all schedule (no recomputation).
+/// slow memory: on top of the checkpoint-all schedule (the streaming baselines), of one-level
+/// checkpointing plans (recomputation composed with residency and streaming), or jointly (the
+/// MILP).
 public enum TwoLevelPlanner {
     /// The least fast memory any plan needs: the graph inputs at the start, and for every layer
     /// its inputs and outputs together while it runs.
@@ -59,14 +69,8 @@ public enum TwoLevelPlanner {
         if solver == .milp { return try optimal(graph, costs: costs, memory: memory, options: options) }
         let schedule = try Baselines.checkpointAll(graph, costs: costs).plan.steps
         let parameters = graph.tensors.indices.filter { graph.tensors[$0].kind == .parameter }
-        var unbounded = memory
-        unbounded.fastBytes = Int.max
-        unbounded.slowBytes = Int.max
         func attempt(_ policy: StreamingBaselines.Policy) throws(PlanError) -> (TimedPlan, fits: Bool) {
-            let plan = StreamingBaselines.plan(graph, schedule: schedule, policy: policy, solver: solver.rawValue)
-            let timing = try TimingSimulator.replay(plan, on: graph, costs: costs, memory: unbounded)
-            let fits = timing.peakFastBytes <= memory.fastBytes && timing.peakSlowBytes <= memory.slowBytes
-            return (TimedPlan(plan: plan, timing: timing), fits)
+            try Self.attempt(graph, costs: costs, memory: memory, schedule: schedule, policy: policy, solver: solver.rawValue)
         }
         var result: TimedPlan
         switch solver {
@@ -79,23 +83,14 @@ public enum TwoLevelPlanner {
             guard fits else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: r.timing.peakFastBytes, solver: solver.rawValue) }
             result = r
         case .greedyResidency, .offloadActivations:
-            let gap = solver == .offloadActivations ? 2 : nil
-            var (best, fits) = try attempt(.init(offloadGap: gap))
+            let (best, fits) = try greedyResidency(graph, costs: costs, memory: memory, schedule: schedule,
+                                                   offloadGap: solver == .offloadActivations ? 2 : nil, solver: solver.rawValue)
             guard fits else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: best.timing.peakFastBytes, solver: solver.rawValue) }
-            var resident: Set<TensorID> = []
-            var uses = [Int](repeating: 0, count: graph.tensors.count)
-            for l in graph.layers.indices { for t in graph.layerInputs[l] { uses[t] += 1 } }
-            let order = parameters.sorted { (uses[$0], -graph.tensors[$0].bytes, -$0) > (uses[$1], -graph.tensors[$1].bytes, -$1) }
-            for p in order {
-                var trial = resident
-                trial.insert(p)
-                let (r, ok) = try attempt(.init(resident: trial, offloadGap: gap))
-                if ok && r.timing.totalTime <= best.timing.totalTime {
-                    resident = trial
-                    best = r
-                }
-            }
             result = best
+        case .checkpointResident:
+            result = try checkpointResident(graph, costs: costs, memory: memory, checkpointSolver: .bestBaseline, options: options)
+        case .checkpointStreaming:
+            result = try checkpointStreaming(graph, costs: costs, memory: memory, options: options)
         case .milp:
             preconditionFailure("handled above")
         case .bestTwoLevel:
@@ -103,11 +98,14 @@ public enum TwoLevelPlanner {
             var smallest = Int.max
             for s in TwoLevelSolver.baselines {
                 do {
-                    let r = try plan(graph, costs: costs, memory: memory, solver: s)
+                    let r = try plan(graph, costs: costs, memory: memory, solver: s, options: options)
                     if best == nil || r.timing.totalTime < best!.timing.totalTime { best = r }
                 } catch {
-                    guard case .infeasibleBudget(_, let m, _) = error else { throw error }
-                    smallest = min(smallest, m)
+                    switch error {
+                    case .infeasibleBudget(_, let m, _): smallest = min(smallest, m)
+                    case .noPlanInTime, .deadlinePassed, .scheduleTooLong: continue  // a checkpointing run out of time
+                    default: throw error
+                    }
                 }
             }
             guard var chosen = best else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: smallest, solver: solver.rawValue) }
