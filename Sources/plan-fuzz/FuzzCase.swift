@@ -41,6 +41,7 @@ struct FuzzCase {
     static let checkpointSolvers = ["ilp", "dtr", "lifetime-split", "best-baseline", "chen-greedy", "chen-sqrtn", "revolve",
                                     "chain-dp", "checkpoint-all"]
     static let twoLevelSolvers = ["resident", "stream-single", "stream-double", "greedy-residency", "offload-activations",
+                                  "checkpoint-resident", "checkpoint-streaming",
                                   "best-two-level", "two-level-milp"]
     static let budgets = ["50%", "80%", "90%", "100%", "150%", "12KiB", "11000", "4096", "1MiB"]
 
