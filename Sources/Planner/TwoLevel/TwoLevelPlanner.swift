@@ -96,9 +96,12 @@ public enum TwoLevelPlanner {
         case .bestTwoLevel:
             var best: TimedPlan?
             var smallest = Int.max
+            // The two checkpointing baselines share the time limit; the others have no search.
+            var each = options
+            each.timeLimit = options.timeLimit.map { $0 / 2 }
             for s in TwoLevelSolver.baselines {
                 do {
-                    let r = try plan(graph, costs: costs, memory: memory, solver: s, options: options)
+                    let r = try plan(graph, costs: costs, memory: memory, solver: s, options: each)
                     if best == nil || r.timing.totalTime < best!.timing.totalTime { best = r }
                 } catch {
                     switch error {
