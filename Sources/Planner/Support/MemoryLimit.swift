@@ -9,9 +9,11 @@ import Foundation
 /// has touched is rarely given back, so once reached it stays reached. ``wasReached`` tells the
 /// caller afterwards that a plan came back early because of memory.
 ///
-/// What no check reaches — building one MILP, at most ``ILPOptions/maximumVariables`` variables,
-/// 1–2 GiB — can overshoot it; `plan-cli` adds a watchdog that stops the process with an error
-/// at 1.5 times the limit.
+/// What no check reaches once it runs — GLPK's simplex on a large program — is estimated first
+/// and skipped when it would not fit (``admits(_:)``; the GLPK backend and the checkpointing
+/// MILP's construction ask). Estimates can be off, and the CBC backend does not ask; `plan-cli`
+/// adds a watchdog that stops the process with an error at 1.5 times the limit (at least
+/// 256 MiB over it).
 ///
 /// Resident bytes are read from `/proc/self/statm` (Linux); where that file is missing the
 /// limit is never reached.
