@@ -24,6 +24,15 @@ public enum PlanError: Error, Sendable, Hashable, CustomStringConvertible {
     /// budget known to be feasible, when one is known.
     case noPlanInTime(budgetBytes: Int, minimumBytes: Int?, seconds: Double, solver: String)
 
+    /// Whether the solver stopped without a plan for want of time or steps, not because no plan
+    /// fits: a caller trying several solvers goes on to the next.
+    var isOutOfTime: Bool {
+        switch self {
+        case .noPlanInTime, .deadlinePassed, .scheduleTooLong: true
+        default: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .invalidStep(let step, let description, let reason):

@@ -59,10 +59,9 @@ extension TwoLevelPlanner {
             throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: minimum, solver: name)
         }
         let parameters = Set(graph.tensors.indices.filter { graph.tensors[$0].kind == .parameter })
-        var (r, fits) = try attempt(graph, costs: costs, memory: memory, schedule: one.plan.steps,
+        let (r, fits) = try attempt(graph, costs: costs, memory: memory, schedule: one.plan.steps,
                                     policy: .init(resident: parameters), solver: "\(name) (\(one.plan.solver))")
         guard fits else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: r.timing.peakFastBytes, solver: name) }
-        r.plan.solver = "\(name) (\(one.plan.solver))"
         return r
     }
 

@@ -38,11 +38,8 @@ extension TwoLevelPlanner {
                 if baseline == nil || r.timing.totalTime < baseline!.timing.totalTime { baseline = r }
                 residencies.append(Set((r.plan.resident ?? []).compactMap { graph.tensorID(named: $0) }))
             } catch {
-                switch error {
-                case .infeasibleBudget(_, let m, _): smallest = min(smallest, m)
-                case .noPlanInTime, .deadlinePassed, .scheduleTooLong: continue
-                default: throw error
-                }
+                if case .infeasibleBudget(_, let m, _) = error { smallest = min(smallest, m) }
+                else if !error.isOutOfTime { throw error }
             }
         }
         func finish(_ chosen: TimedPlan, label: String, status: String, bound: Double?) -> TimedPlan {

@@ -104,11 +104,8 @@ public enum TwoLevelPlanner {
                     let r = try plan(graph, costs: costs, memory: memory, solver: s, options: each)
                     if best == nil || r.timing.totalTime < best!.timing.totalTime { best = r }
                 } catch {
-                    switch error {
-                    case .infeasibleBudget(_, let m, _): smallest = min(smallest, m)
-                    case .noPlanInTime, .deadlinePassed, .scheduleTooLong: continue  // a checkpointing run out of time
-                    default: throw error
-                    }
+                    if case .infeasibleBudget(_, let m, _) = error { smallest = min(smallest, m) }
+                    else if !error.isOutOfTime { throw error }  // a checkpointing run out of time: the next
                 }
             }
             guard var chosen = best else { throw .infeasibleBudget(budgetBytes: memory.fastBytes, minimumBytes: smallest, solver: solver.rawValue) }
