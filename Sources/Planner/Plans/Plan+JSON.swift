@@ -19,6 +19,9 @@ extension Plan {
             }),
         ]
         if let resident { root["resident"] = .array(resident.map { .string($0) }) }
+        for (key, layout) in [("layout", layout), ("fast_layout", fastLayout), ("slow_layout", slowLayout)] {
+            if let layout { root[key] = layout.json() }
+        }
         if let s = summary {
             func num(_ d: Double?) -> JSONValue { d.map { $0.isFinite ? .number($0) : .null } ?? .null }
             root["summary"] = .object([
@@ -83,6 +86,9 @@ extension Plan {
             }
             resident = names
         }
+        layout = try PlanLayout(json: root["layout"], at: loc.appending("layout"))
+        fastLayout = try PlanLayout(json: root["fast_layout"], at: loc.appending("fast_layout"))
+        slowLayout = try PlanLayout(json: root["slow_layout"], at: loc.appending("slow_layout"))
         if let v = root["summary"], v != .null {
             guard let s = v.objectValue else { throw .wrongType(loc.appending("summary"), expected: "an object", found: v.typeName) }
             // Recorded by the planner and printed again: each figure finite and in range, so

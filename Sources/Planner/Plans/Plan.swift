@@ -88,6 +88,11 @@ public struct Plan: Sendable, Hashable {
     public var isTwoLevel: Bool { resident != nil || steps.contains { $0.isTransfer } }
     /// The solver's report.
     public var summary: PlanSummary?
+    /// Where each tensor instance lives in the arena (one-level plans; docs/plan-format.md).
+    public var layout: PlanLayout?
+    /// For two-level plans: the layout of fast memory and of slow memory.
+    public var fastLayout: PlanLayout?
+    public var slowLayout: PlanLayout?
 
     public init(graph: String, solver: String, budgetBytes: Int?, steps: [PlanStep], summary: PlanSummary? = nil, resident: [String]? = nil) {
         self.graph = graph

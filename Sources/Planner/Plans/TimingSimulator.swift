@@ -36,6 +36,10 @@ public struct TimingResult: Sendable {
     public var fastOccupancy: [(time: Double, bytes: Int)]
     /// How many times each layer ran.
     public var runs: [Int]
+    /// Every tensor instance in fast memory and in slow memory, its lifetime in ranks of the
+    /// allocation and release events in the order they are applied (``TensorInstance``).
+    public var fastInstances: [TensorInstance] = []
+    public var slowInstances: [TensorInstance] = []
 }
 
 /// Replays a plan on a device with fast and slow memory, in time: the two-level counterpart of
@@ -86,7 +90,7 @@ public enum TimingSimulator {
         var lastUse = [Double](repeating: 0, count: n)      // end of the last started compute reading or writing it
         var lastWrite = [Double](repeating: 0, count: n)    // end of the last compute writing it
         var transferEnd = [Double](repeating: 0, count: n)  // end of the last copy of it
-        struct Event { var time: Double; var fast: Int; var slow: Int; var step: Int; var order: Int }
+        struct Event { var time: Double; var fast: Int; var slow: Int; var step: Int; var order: Int; var tensor: Int = -1 }
         var events: [Event] = []
         var fastBytes = 0, slowBytes = 0
 
@@ -120,8 +124,8 @@ public enum TimingSimulator {
         var computeTime = 0.0, loaded = 0, offloaded = 0
         var intervals: [TimingResult.Interval] = []
         func release(_ t: TensorID, fastAt: Double?, slowAt: Double?, step: Int) {
-            if let fastAt { events.append(Event(time: fastAt, fast: -graph.tensors[t].bytes, slow: 0, step: step, order: events.count)) }
-            if let slowAt { events.append(Event(time: slowAt, fast: 0, slow: -graph.tensors[t].bytes, step: step, order: events.count)) }
+            if let fastAt { events.append(Event(time: fastAt, fast: -graph.tensors[t].bytes, slow: 0, step: step, order: events.count, tensor: t)) }
+            if let slowAt { events.append(Event(time: slowAt, fast: 0, slow: -graph.tensors[t].bytes, step: step, order: events.count, tensor: t)) }
         }
 
         // An allocation that does not fit at `time` waits for fast space that copies in flight
@@ -166,7 +170,7 @@ public enum TimingSimulator {
                 for t in graph.layerOutputs[l] {
                     fast[t] = true
                     ready[t] = start
-                    events.append(Event(time: start, fast: graph.tensors[t].bytes, slow: 0, step: i, order: events.count))
+                    events.append(Event(time: start, fast: graph.tensors[t].bytes, slow: 0, step: i, order: events.count, tensor: t))
                     lastWrite[t] = end
                 }
                 for t in graph.layerInputs[l] + graph.layerOutputs[l] { lastUse[t] = max(lastUse[t], end) }
@@ -187,7 +191,7 @@ public enum TimingSimulator {
                 guard slow[t] else { throw fail("'\(name)' has no copy in slow memory to load (offload it first)") }
                 guard !fast[t] else { throw fail("'\(name)' is already in fast memory") }
                 tau = earliestFit(graph.tensors[t].bytes, at: tau)
-                events.append(Event(time: tau, fast: graph.tensors[t].bytes, slow: 0, step: i, order: events.count))
+                events.append(Event(time: tau, fast: graph.tensors[t].bytes, slow: 0, step: i, order: events.count, tensor: t))
                 let start = max(tau, transferFree, transferEnd[t])
                 let end = start + memory.transferSeconds(graph.tensors[t].bytes)
                 transferFree = end
@@ -201,7 +205,7 @@ public enum TimingSimulator {
                 guard let t = graph.tensorID(named: name) else { throw fail("no tensor named '\(name)' in graph '\(graph.name)'") }
                 guard fast[t] else { throw fail("'\(name)' is not in fast memory") }
                 if !slow[t] {
-                    events.append(Event(time: tau, fast: 0, slow: graph.tensors[t].bytes, step: i, order: events.count))
+                    events.append(Event(time: tau, fast: 0, slow: graph.tensors[t].bytes, step: i, order: events.count, tensor: t))
                     slow[t] = true
                 }
                 let start = max(tau, transferFree, lastWrite[t], ready[t])
@@ -235,6 +239,7 @@ public enum TimingSimulator {
         }
 
         // Occupancy over time: releases first at equal times, then plan order.
+        let appended = events
         events.sort { a, b in
             if a.time != b.time { return a.time < b.time }
             let ar = a.fast + a.slow < 0, br = b.fast + b.slow < 0
@@ -265,9 +270,45 @@ public enum TimingSimulator {
             throw .incomplete(reason: "graph output '\(graph.tensors[t].name)' exists in neither memory at the end")
         }
         let total = intervals.filter { $0.lane == .compute }.map(\.end).max() ?? 0
-        return TimingResult(totalTime: total, computeTime: computeTime, recomputeTime: computeTime - costs.onceEach,
-                            bytesLoaded: loaded, bytesOffloaded: offloaded, residentBytes: residentBytes,
-                            peakFastBytes: peakFast, peakSlowBytes: peakSlow, intervals: intervals,
-                            fastOccupancy: occupancy, runs: runs)
+        var result = TimingResult(totalTime: total, computeTime: computeTime, recomputeTime: computeTime - costs.onceEach,
+                                  bytesLoaded: loaded, bytesOffloaded: offloaded, residentBytes: residentBytes,
+                                  peakFastBytes: peakFast, peakSlowBytes: peakSlow, intervals: intervals,
+                                  fastOccupancy: occupancy, runs: runs)
+
+        // The instances of each level: allocations and releases paired in plan order (a release
+        // can sort before its allocation when both happen at one time), lifetimes in ranks of
+        // the applied order; an instance released at its allocation's time still lives one rank.
+        var rank = [Int](repeating: 0, count: events.count)
+        for (r, e) in events.enumerated() { rank[e.order] = r }
+        var fastInstances: [TensorInstance] = [], slowInstances: [TensorInstance] = []
+        var openFast = [Int](repeating: -1, count: n), openSlow = [Int](repeating: -1, count: n)
+        func open(_ t: Int, step: Int, start: Int, fast isFast: Bool) {
+            let instance = TensorInstance(tensor: t, name: graph.tensors[t].name, bytes: graph.tensors[t].bytes, step: step, start: start, end: TensorInstance.forever)
+            if isFast { openFast[t] = fastInstances.count; fastInstances.append(instance) }
+            else { openSlow[t] = slowInstances.count; slowInstances.append(instance) }
+        }
+        for (t, tensor) in graph.tensors.enumerated() {
+            if tensor.kind == .input { open(t, step: -1, start: -1, fast: true) }
+            if tensor.kind == .parameter { open(t, step: -1, start: -1, fast: false) }
+        }
+        for name in plan.resident ?? [] { if let t = graph.tensorID(named: name) { open(t, step: -1, start: -1, fast: true) } }
+        for e in appended where e.tensor >= 0 {
+            let r = rank[e.order]
+            if e.fast > 0 { open(e.tensor, step: e.step, start: r, fast: true) }
+            if e.slow > 0 { open(e.tensor, step: e.step, start: r, fast: false) }
+            if e.fast < 0, openFast[e.tensor] >= 0 {
+                let k = openFast[e.tensor]
+                fastInstances[k].end = max(r, fastInstances[k].start + 1)
+                openFast[e.tensor] = -1
+            }
+            if e.slow < 0, openSlow[e.tensor] >= 0 {
+                let k = openSlow[e.tensor]
+                slowInstances[k].end = max(r, slowInstances[k].start + 1)
+                openSlow[e.tensor] = -1
+            }
+        }
+        result.fastInstances = fastInstances
+        result.slowInstances = slowInstances
+        return result
     }
 }
