@@ -7,7 +7,7 @@ struct PlanCLI: ParsableCommand {
         commandName: "plan-cli",
         abstract: "Memory planning for deep-network training and inference on memory-limited hardware.",
         version: "0.1.0",
-        subcommands: [Analyze.self, PlanCommand.self, Verify.self, Bench.self, Export.self]
+        subcommands: [Analyze.self, PlanCommand.self, Verify.self, LayoutCommand.self, Bench.self, Export.self]
     )
 }
 

@@ -32,7 +32,25 @@ struct Verify: ParsableCommand {
     @Option(help: "Write a chart of memory over the steps as SVG.")
     var svg: String?
 
+    @Flag(help: "Also replay the plan's recorded layout (layout, or fast_layout and slow_layout): every instance has one aligned offset, none overlaps another live with it, and the arena fits the budget.")
+    var layout = false
+
     func validate() throws { try PlanningContext.checkBudget(budget) }
+
+    /// Checks a recorded layout; returns its line for the report.
+    static func checkLayout(_ recorded: PlanLayout?, problem: () throws -> LayoutProblem, level: String, capacity: Int?) throws -> String {
+        let what = level.isEmpty ? "layout" : "\(level)_layout"
+        guard let recorded else { throw PlanError.invalidRequest("the plan has no \"\(what)\" member to check (lay it out with plan-cli layout ... -o FILE)") }
+        guard (1...(1 << 20)).contains(recorded.alignment) else { throw PlanError.invalidRequest("\(what).alignment must be from 1 to 1048576") }
+        let p = try LayoutProblem(instances: try problem().instances, alignment: recorded.alignment)
+        let offsets = try recorded.check(against: p, level: level)
+        let arena = zip(offsets, p.sizes).map { $0 + $1 }.max() ?? 0
+        if let capacity, recorded.arenaBytes > capacity {
+            throw PlanError.invalidRequest("\(what): the arena of \(recorded.arenaBytes) B exceeds the \(level.isEmpty ? "budget" : "\(level) memory") of \(capacity) B")
+        }
+        let frag = p.peakLiveBytes > 0 ? Double(recorded.arenaBytes) / Double(p.peakLiveBytes) - 1 : 0
+        return "\(what): valid, \(offsets.count) offsets, arena \(Units.bytes(recorded.arenaBytes)) (\(recorded.arenaBytes) B; used \(arena) B), fragmentation \(Units.fixed(frag * 100, decimals: 2))%"
+    }
 
     func run() throws {
         var stopwatch = Stopwatch(enabled: false)
@@ -52,6 +70,10 @@ struct Verify: ParsableCommand {
             let timing = try TimingSimulator.replay(plan, on: graph, costs: costs, memory: memory)
             print("valid plan: \(plan.steps.count) steps")
             print(TwoLevelReport.full(plan, timing, graph: graph, memory: memory))
+            if layout {
+                print(try Self.checkLayout(plan.fastLayout, problem: { try LayoutProblem(instances: timing.fastInstances, alignment: 1) }, level: "fast", capacity: memory.fastBytes))
+                print(try Self.checkLayout(plan.slowLayout, problem: { try LayoutProblem(instances: timing.slowInstances, alignment: 1) }, level: "slow", capacity: memory.slowBytes))
+            }
             if let svg {
                 try PlanReport.write(TimelineChart.svg(timing, capacity: memory.fastBytes, title: "\(graph.name): \(plan.solver)"), to: svg)
                 print("chart written to \(svg)")
@@ -64,6 +86,9 @@ struct Verify: ParsableCommand {
         print("valid plan: \(plan.steps.count) steps")
         print(PlanReport.text(PlannedSchedule(plan: plan, simulation: sim), graph: graph, costs: costs, reference: context.reference.simulation))
         print("memory:     " + PlanReport.sparkline(sim.bytesAfterStep) + "  (max \(Units.bytes(sim.peakBytes)))")
+        if layout {
+            print(try Self.checkLayout(plan.layout, problem: { try LayoutProblem.oneLevel(plan, on: graph, alignment: 1) }, level: "", capacity: checked))
+        }
         if let svg {
             try PlanReport.write(MemoryChart.svg(steps: sim.bytesAfterStep, budget: bytes, title: "\(graph.name): \(plan.solver)"), to: svg)
             print("chart written to \(svg)")

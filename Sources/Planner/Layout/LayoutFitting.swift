@@ -1,0 +1,81 @@
+/// The search behind `plan --layout`: the cheapest plan whose laid-out arena fits the budget,
+/// found by planning again at tighter sum budgets.
+///
+/// A plan fits by sum when its peak of live bytes is within the budget; after layout its arena
+/// can be larger (holes, padding). The first plan is made at the budget itself. When its arena
+/// is over, the next sum budget is lowered by the excess; once one fits, the sum budget is
+/// bisected between the largest that fits and the smallest that does not, for a cheaper plan,
+/// until they are within `resolution` or the attempts or the time run out.
+public struct LayoutFitting<Planned> {
+    /// One plan tried: its sum budget, and its cost and arena (nil: no plan at that budget).
+    public struct Attempt: Sendable, Hashable {
+        public var sumBudget: Int
+        public var cost: Double?
+        public var arenaBytes: Int?
+
+        public init(sumBudget: Int, cost: Double?, arenaBytes: Int?) {
+            self.sumBudget = sumBudget
+            self.cost = cost
+            self.arenaBytes = arenaBytes
+        }
+    }
+
+    /// The cheapest plan whose arena fits, with its sum budget.
+    public var best: (planned: Planned, cost: Double, arenaBytes: Int, sumBudget: Int)?
+    /// Every plan tried, in order.
+    public var attempts: [Attempt] = []
+
+    /// What the search did, in words.
+    public var summary: String {
+        guard let best else { return "no plan tried fits after layout" }
+        if best.sumBudget == attempts.first?.sumBudget { return "the plan made for the budget fits after layout" }
+        return "re-planned at a sum budget of \(best.sumBudget) B (\(attempts.count) plans tried) so that the arena fits"
+    }
+
+    /// Runs the search.
+    /// - Parameters:
+    ///   - attempt: plans at a sum budget with a time limit and lays the plan out; returns `nil`
+    ///     when no plan fits that sum.
+    ///   - maximumAttempts: plans tried at most.
+    public static func search(budget: Int, alignment: Int, timeLimit: Double, maximumAttempts: Int = 8,
+                              attempt: (_ sumBudget: Int, _ seconds: Double) throws(PlanError) -> (planned: Planned, cost: Double, arenaBytes: Int)?)
+        throws(PlanError) -> LayoutFitting {
+        var result = LayoutFitting()
+        let deadline = Deadline(secondsFromNow: timeLimit)
+        let resolution = max(alignment, budget / 256)
+        var next = budget
+        var over = budget + 1       // smallest sum budget known to give an arena over the budget
+        var fits: Int?              // largest sum budget known to fit after layout
+        while result.attempts.count < maximumAttempts {
+            let left = deadline.secondsLeft ?? timeLimit
+            if !result.attempts.isEmpty && (left < 0.05 * timeLimit || left <= 0) { break }
+            let share = result.attempts.isEmpty ? timeLimit * 0.4 : left / 2
+            let tried = try attempt(next, share)
+            result.attempts.append(Attempt(sumBudget: next, cost: tried?.cost, arenaBytes: tried?.arenaBytes))
+            guard let tried else {
+                if fits == nil { break }  // tighter sums have no plan either
+                over = next
+                next = fits! + (over - fits!) / 2
+                if over - fits! <= resolution { break }
+                continue
+            }
+            if tried.arenaBytes <= budget {
+                if result.best == nil || tried.cost < result.best!.cost {
+                    result.best = (tried.planned, tried.cost, tried.arenaBytes, next)
+                }
+                if next == budget { break }
+                fits = next
+            } else {
+                over = next
+            }
+            if let fits {
+                if over - fits <= resolution { break }
+                next = fits + (over - fits) / 2
+            } else {
+                next = next - max(resolution, tried.arenaBytes - budget)
+                if next <= 0 { break }
+            }
+        }
+        return result
+    }
+}
