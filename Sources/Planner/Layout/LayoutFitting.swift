@@ -46,6 +46,7 @@ public struct LayoutFitting<Planned> {
         var next = budget
         var over = budget + 1       // smallest sum budget known to give an arena over the budget
         var fits: Int?              // largest sum budget known to fit after layout
+        var noPlan = 0              // largest sum budget known to have no plan
         while result.attempts.count < maximumAttempts {
             let left = deadline.secondsLeft ?? timeLimit
             if !result.attempts.isEmpty && (left < 0.05 * timeLimit || left <= 0) { break }
@@ -53,10 +54,11 @@ public struct LayoutFitting<Planned> {
             let tried = try attempt(next, share)
             result.attempts.append(Attempt(sumBudget: next, cost: tried?.cost, arenaBytes: tried?.arenaBytes))
             guard let tried else {
-                if fits == nil { break }  // tighter sums have no plan either
-                over = next
-                next = fits! + (over - fits!) / 2
-                if over - fits! <= resolution { break }
+                // No plan at this sum (nor, as far as the solver knows, below): bisect above it.
+                noPlan = next
+                let low = max(noPlan, fits ?? noPlan)
+                if over - low <= resolution { break }
+                next = low + (over - low) / 2
                 continue
             }
             if tried.arenaBytes <= budget {
@@ -72,8 +74,8 @@ public struct LayoutFitting<Planned> {
                 if over - fits <= resolution { break }
                 next = fits + (over - fits) / 2
             } else {
-                next = next - max(resolution, tried.arenaBytes - budget)
-                if next <= 0 { break }
+                next = max(next - max(resolution, tried.arenaBytes - budget), noPlan + (next - noPlan) / 2)
+                if next <= noPlan || over - noPlan <= resolution { break }
             }
         }
         return result
