@@ -70,8 +70,7 @@ struct LayoutCommand: ParsableCommand {
         let graph = try graphOptions.load(stopwatch: &stopwatch)
         var plan = try Plan.load(contentsOf: self.plan)
         let context = try PlanningContext(graph: graph, hardwarePath: hardware)
-        var options = LayoutOptions(timeLimit: timeLimit)
-        options.seed = 1
+        let options = LayoutOptions(timeLimit: timeLimit)
         var levels: [(name: String, problem: LayoutProblem, axis: String)] = []
         if plan.isTwoLevel {
             guard let hw = context.hardware else {

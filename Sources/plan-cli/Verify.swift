@@ -38,11 +38,11 @@ struct Verify: ParsableCommand {
     func validate() throws { try PlanningContext.checkBudget(budget) }
 
     /// Checks a recorded layout; returns its line for the report.
-    static func checkLayout(_ recorded: PlanLayout?, problem: () throws -> LayoutProblem, level: String, capacity: Int?) throws -> String {
+    static func checkLayout(_ recorded: PlanLayout?, instances: () throws -> [TensorInstance], level: String, capacity: Int?) throws -> String {
         let what = level.isEmpty ? "layout" : "\(level)_layout"
         guard let recorded else { throw PlanError.invalidRequest("the plan has no \"\(what)\" member to check (lay it out with plan-cli layout ... -o FILE)") }
         guard (1...(1 << 20)).contains(recorded.alignment) else { throw PlanError.invalidRequest("\(what).alignment must be from 1 to 1048576") }
-        let p = try LayoutProblem(instances: try problem().instances, alignment: recorded.alignment)
+        let p = try LayoutProblem(instances: try instances(), alignment: recorded.alignment)
         let offsets = try recorded.check(against: p, level: level)
         let arena = zip(offsets, p.sizes).map { $0 + $1 }.max() ?? 0
         if let capacity, recorded.arenaBytes > capacity {
@@ -71,8 +71,8 @@ struct Verify: ParsableCommand {
             print("valid plan: \(plan.steps.count) steps")
             print(TwoLevelReport.full(plan, timing, graph: graph, memory: memory))
             if layout {
-                print(try Self.checkLayout(plan.fastLayout, problem: { try LayoutProblem(instances: timing.fastInstances, alignment: 1) }, level: "fast", capacity: memory.fastBytes))
-                print(try Self.checkLayout(plan.slowLayout, problem: { try LayoutProblem(instances: timing.slowInstances, alignment: 1) }, level: "slow", capacity: memory.slowBytes))
+                print(try Self.checkLayout(plan.fastLayout, instances: { timing.fastInstances }, level: "fast", capacity: memory.fastBytes))
+                print(try Self.checkLayout(plan.slowLayout, instances: { timing.slowInstances }, level: "slow", capacity: memory.slowBytes))
             }
             if let svg {
                 try PlanReport.write(TimelineChart.svg(timing, capacity: memory.fastBytes, title: "\(graph.name): \(plan.solver)"), to: svg)
@@ -87,7 +87,7 @@ struct Verify: ParsableCommand {
         print(PlanReport.text(PlannedSchedule(plan: plan, simulation: sim), graph: graph, costs: costs, reference: context.reference.simulation))
         print("memory:     " + PlanReport.sparkline(sim.bytesAfterStep) + "  (max \(Units.bytes(sim.peakBytes)))")
         if layout {
-            print(try Self.checkLayout(plan.layout, problem: { try LayoutProblem.oneLevel(plan, on: graph, alignment: 1) }, level: "", capacity: checked))
+            print(try Self.checkLayout(plan.layout, instances: { try LayoutProblem.oneLevelInstances(plan, on: graph) }, level: "", capacity: checked))
         }
         if let svg {
             try PlanReport.write(MemoryChart.svg(steps: sim.bytesAfterStep, budget: bytes, title: "\(graph.name): \(plan.solver)"), to: svg)

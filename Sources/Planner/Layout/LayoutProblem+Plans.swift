@@ -6,6 +6,11 @@ extension LayoutProblem {
     /// - Throws: ``PlanError`` for a step the plan rules reject (replay the plan first for the
     ///   full check), or an invalid alignment.
     public static func oneLevel(_ plan: Plan, on graph: ComputeGraph, alignment: Int) throws(PlanError) -> LayoutProblem {
+        try LayoutProblem(instances: oneLevelInstances(plan, on: graph), alignment: alignment)
+    }
+
+    /// The instances of a one-level plan, without the conflict lists (see ``oneLevel(_:on:alignment:)``).
+    public static func oneLevelInstances(_ plan: Plan, on graph: ComputeGraph) throws(PlanError) -> [TensorInstance] {
         if plan.isTwoLevel { throw .invalidRequest("a two-level plan has one arena per memory level; lay it out with its timing (twoLevel)") }
         let steps = try PlanSimulator.resolvedSteps(of: plan, on: graph)
         var instances: [TensorInstance] = []
@@ -32,7 +37,7 @@ extension LayoutProblem {
                 open[t] = -1
             }
         }
-        return try LayoutProblem(instances: instances, alignment: alignment)
+        return instances
     }
 
     /// The fast- and slow-memory instances of a two-level plan, from its replay in time.
