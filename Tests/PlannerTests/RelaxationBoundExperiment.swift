@@ -49,3 +49,33 @@ struct RelaxationBoundExperiment {
         }
     }
 }
+
+/// The relaxation at the stages where memory presses (``CheckpointRelaxation/pressureCuts(graph:count:)``),
+/// with and without its frontier rows, as a linear program and with branching:
+///
+///     PLAN_EXPERIMENTS=1 RELAXATION_GRAPH=/tmp/gpt2-24-train.json RELAXATION_FRACTION=0.5 \
+///         RELAXATION_CUTS=4,8 swift test -c release -Xswiftc -enable-testing --filter pressureCutBound
+@Suite("Relaxation bound at pressure cuts (experiment)")
+struct PressureCutExperiment {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["PLAN_EXPERIMENTS"] != nil))
+    func pressureCutBound() throws {
+        let env = ProcessInfo.processInfo.environment
+        let (g, costs, budget) = try RelaxationBoundExperiment.experimentCase()
+        let counts = (env["RELAXATION_CUTS"] ?? "4,8").split(separator: ",").compactMap { Int($0) }
+        let limit = Double(env["RELAXATION_LIMIT"] ?? "60") ?? 60
+        print("every layer once: \(costs.onceEach)")
+        for count in counts {
+            for frontier in env["RELAXATION_FRONTIER"] == nil ? [0, 300_000] : [Int(env["RELAXATION_FRONTIER"]!) ?? 0] {
+                for integral in env["RELAXATION_INTEGRAL"] == nil ? [false, true] : [env["RELAXATION_INTEGRAL"] == "1"] {
+                    let start = ContinuousClock.now
+                    let cuts = CheckpointRelaxation.pressureCuts(graph: g, count: count)
+                    let relaxation = CheckpointRelaxation(graph: g, costs: costs, budget: budget, cuts: cuts, frontierNonzeros: frontier)
+                    let model = integral ? relaxation.model : relaxation.model.withoutIntegrality()
+                    let s = try GLPKSolver().solve(model, options: SolverOptions(timeLimit: limit, relativeGap: 1e-6))
+                    let bound = (s.status == .optimal ? (s.bound ?? s.objective) : s.bound).map { relaxation.cost(fromObjective: $0) }
+                    print("cuts \(cuts) frontier \(frontier) integral \(integral): \(relaxation.model.variables.count) variables, \(s.status), bound/once \(bound.map { "\($0 / costs.onceEach)" } ?? "-"), \((ContinuousClock.now - start).seconds) s")
+                }
+            }
+        }
+    }
+}

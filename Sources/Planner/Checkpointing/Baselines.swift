@@ -158,6 +158,30 @@ public enum Baselines {
         return best
     }
 
+    /// Selective recomputation (``SelectiveRecomputation``): from the keep-everything plan, drop
+    /// the saved activations with the least recompute cost per byte among those resident at the
+    /// peak until the plan fits, keep back what is no longer needed, then swap until the
+    /// deadline. Each dropped tensor is recomputed just before the backward layers that read it.
+    /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when dropping
+    ///   every saved activation does not fit (with the peak reached then);
+    ///   ``PlanError/deadlinePassed(solver:)`` when the deadline comes before a plan fits.
+    public static func selective(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, deadline: Deadline = .none) throws(PlanError) -> PlannedSchedule {
+        var search = SelectiveRecomputation(graph: graph, costs: costs, budget: budget, deadline: deadline)
+        let result: SelectiveRecomputation.Evaluation
+        do {
+            result = try search.run()
+        } catch {
+            switch error {
+            case .deadlinePassed:
+                guard let best = search.best else { throw .deadlinePassed(solver: "selective") }
+                result = best
+            case .nothingToDrop(let peak):
+                throw .infeasibleBudget(budgetBytes: budget, minimumBytes: peak, solver: "selective")
+            }
+        }
+        return try replayed(result.steps, on: graph, costs: costs, solver: "selective", budget: budget)
+    }
+
     /// Griewank and Walther's revolve on a chain: binomial checkpointing with as many snapshots as
     /// the budget allows (the fewest snapshots cost the most recomputation; the cheapest plan that
     /// fits the budget wins; without a budget, the one with the lowest peak).

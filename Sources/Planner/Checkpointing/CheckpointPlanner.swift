@@ -10,6 +10,9 @@ public enum CheckpointSolver: String, Sendable, CaseIterable {
     case dtr = "dtr"
     /// Greedy rematerialization over lifetimes in stage form (``LifetimeSplitting``).
     case lifetimeSplit = "lifetime-split"
+    /// Saved activations dropped and recomputed just in time, chosen at the peak
+    /// (``SelectiveRecomputation``); training graphs.
+    case selective = "selective"
     /// Griewank and Walther's binomial checkpointing; chains only.
     case revolve = "revolve"
     /// The chain dynamic program with real sizes and costs (``ChainDynamicProgram``); chains only.
@@ -18,7 +21,7 @@ public enum CheckpointSolver: String, Sendable, CaseIterable {
     case bestBaseline = "best-baseline"
 
     /// The individual baselines.
-    public static let baselines: [CheckpointSolver] = [.checkpointAll, .chenSqrtN, .chenGreedy, .dtr, .lifetimeSplit, .revolve, .chainDP]
+    public static let baselines: [CheckpointSolver] = [.checkpointAll, .chenSqrtN, .chenGreedy, .dtr, .lifetimeSplit, .selective, .revolve, .chainDP]
 }
 
 /// Chooses which activations to keep and which to recompute within a memory budget.
@@ -40,6 +43,7 @@ public enum CheckpointPlanner {
         case .chenGreedy: result = try Baselines.chenGreedy(graph, costs: costs, budget: budget, deadline: deadline)
         case .dtr: result = try Baselines.dtr(graph, costs: costs, budget: budget, deadline: deadline)
         case .lifetimeSplit: result = try Baselines.lifetimeSplitting(graph, costs: costs, budget: budget, deadline: deadline)
+        case .selective: result = try Baselines.selective(graph, costs: costs, budget: budget, deadline: deadline)
         case .revolve: result = try Baselines.revolve(graph, costs: costs, budget: budget)
         case .chainDP: result = try Baselines.chainDP(graph, costs: costs, budget: budget)
         case .bestBaseline:

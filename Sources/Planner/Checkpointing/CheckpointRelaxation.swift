@@ -65,6 +65,22 @@ struct CheckpointRelaxation {
         return set.sorted()
     }
 
+    /// Cuts where memory presses hardest: stage 0 and the `count` stages at which the
+    /// keep-everything schedule holds the most bytes, each at least n/(4·count) stages from the
+    /// others (a relaxation checks memory only at its cuts, so cuts where no plan is short of
+    /// memory prove nothing).
+    static func pressureCuts(graph: ComputeGraph, count: Int) -> [Int] {
+        let n = graph.layers.count
+        guard n > 1, count > 0 else { return [0] }
+        let during = graph.keepEverythingProfile().bytesDuringLayer
+        let spacing = max(1, n / (4 * count))
+        var chosen: [Int] = []
+        for c in (1..<n).sorted(by: { (during[$0], $1) > (during[$1], $0) }) where chosen.count < count {
+            if chosen.allSatisfy({ abs($0 - c) >= spacing }) { chosen.append(c) }
+        }
+        return ([0] + chosen).sorted()
+    }
+
     /// - Parameter frontierNonzeros: about how many coefficients the frontier-memory rows may
     ///   have in all (a row per layer over the tensors that may be live across it): on larger
     ///   graphs only every j-th frontier gets its row — any subset of rows is still a relaxation.
@@ -235,8 +251,9 @@ extension CheckpointRelaxation {
     }
 
     /// A proven lower bound on the cost of every plan within `budget` (in stage form): the
-    /// relaxation solved with more and more cuts (each count in `cutCounts`, while time is left
-    /// and the previous one was solved to optimality), the best bound any of them proved; never
+    /// relaxation solved with more and more cuts (for each count in `cutCounts`, the cuts where
+    /// memory presses (``pressureCuts(graph:count:)``), then evenly spaced ones, while time is
+    /// left and the previous one was solved to optimality), the best bound any of them proved; never
     /// below the cost of running every layer once. Each solve starts from `incumbent` (a plan
     /// within the budget), and stops as soon as its bound reaches the incumbent's cost.
     static func lowerBound(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, cutCounts: [Int],
@@ -244,14 +261,16 @@ extension CheckpointRelaxation {
                            solver: any MILPSolver, timeLimit: Double?) -> Bound {
         let start = ContinuousClock.now
         var best = Bound(cost: costs.onceEach, cuts: 0, seconds: 0)
-        var previous = -1
-        for count in cutCounts {
+        var tried: Set<[Int]> = []
+        // Each count's cuts where memory presses first, then evenly spaced ones; a set met
+        // before (on small graphs the counts run out of stages) is not solved again.
+        let cutSets = cutCounts.flatMap { [pressureCuts(graph: graph, count: $0), cuts(graph: graph, count: $0)] }
+        for cutSet in cutSets {
             let elapsed = (ContinuousClock.now - start).seconds
             if let timeLimit, elapsed >= timeLimit { break }
             if MemoryLimit.installedIsReached { break }
-            let relaxation = CheckpointRelaxation(graph: graph, costs: costs, budget: budget, cuts: cuts(graph: graph, count: count))
-            guard relaxation.cuts.count > previous else { break }
-            previous = relaxation.cuts.count
+            guard tried.insert(cutSet).inserted else { continue }
+            let relaxation = CheckpointRelaxation(graph: graph, costs: costs, budget: budget, cuts: cutSet)
             let warm = incumbent.flatMap { relaxation.assignment(from: $0) }
             let gap = 1e-6
             // Large programs get their linear relaxation only: branch and bound adds little there
