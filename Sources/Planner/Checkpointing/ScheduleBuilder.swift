@@ -147,14 +147,16 @@ struct ScheduleBuilder {
             return
         }
         guard let p = graph.producer[t], graph.layers[p].phase == .forward else { throw .notRecomputable(t) }
+        // Pinned while the recomputation runs (a failure ends the whole schedule, pins and all).
         for i in graph.layerInputs[p] { pinned[i] += 1 }
-        defer { for i in graph.layerInputs[p] { pinned[i] -= 1 } }
         for i in graph.layerInputs[p] { try ensure(i) }
         // A layer runs only when none of its outputs is resident.
         for o in graph.layerOutputs[p] where resident[o] { free(o) }
         try compute(p)
+        for i in graph.layerInputs[p] { pinned[i] -= 1 }
         for o in graph.layerOutputs[p] { recomputed[o] = true }
-        // Inputs that were only needed for this recomputation can go now.
+        // Inputs that were only needed for this recomputation can go now (before the next layer
+        // of the chain runs).
         freeDead()
     }
 

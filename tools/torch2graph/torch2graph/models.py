@@ -157,6 +157,48 @@ class Bert(nn.Module):
         return self.pooler_act(self.pooler(x[:, 0]))
 
 
+class ViTBlock(nn.Module):
+    """A pre-norm encoder block as torchvision's EncoderBlock (attention, then a GELU MLP)."""
+
+    def __init__(self, dim=768, heads=12, mlp=3072):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(dim, eps=1e-6)
+        self.self_attention = SelfAttention(dim, heads, causal=False, fused_qkv=True)
+        self.out_proj = nn.Linear(dim, dim)
+        self.ln_2 = nn.LayerNorm(dim, eps=1e-6)
+        self.mlp_1 = nn.Linear(dim, mlp)
+        self.act = nn.GELU()
+        self.mlp_2 = nn.Linear(mlp, dim)
+
+    def forward(self, x):
+        x = x + self.out_proj(self.self_attention(self.ln_1(x)))
+        return x + self.mlp_2(self.act(self.mlp_1(self.ln_2(x))))
+
+
+class ViT(nn.Module):
+    """ViT-B/16 (Dosovitskiy et al. 2021) as torchvision's vit_b_16: 16×16 patches of a 224×224
+    image, a class token, 12 pre-norm blocks 768 wide with 12 heads, 86,567,656 parameters.
+    Written with this module's attention because torchvision's nn.MultiheadAttention does not
+    trace into separate layers."""
+
+    def __init__(self, image=224, patch=16, dim=768, heads=12, blocks=12, mlp=3072, classes=1000):
+        super().__init__()
+        self.conv_proj = nn.Conv2d(3, dim, kernel_size=patch, stride=patch)
+        tokens = (image // patch) ** 2 + 1
+        self.class_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos_embedding = nn.Parameter(torch.zeros(1, tokens, dim))
+        self.layers = nn.ModuleList(ViTBlock(dim, heads, mlp) for _ in range(blocks))
+        self.ln = nn.LayerNorm(dim, eps=1e-6)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        x = self.conv_proj(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1) + self.pos_embedding
+        for block in self.layers:
+            x = block(x)
+        return self.head(self.ln(x)[:, 0])
+
+
 # --- The bundled set -----------------------------------------------------------------------------
 def bundled(name: str, batch: int, device: str = "cpu"):
     """(model, example inputs, input names) for a bundled model at a batch size; on the "meta"
