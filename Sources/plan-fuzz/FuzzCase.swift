@@ -38,7 +38,7 @@ struct FuzzCase {
         }
     }
 
-    static let checkpointSolvers = ["ilp", "dtr", "lifetime-split", "best-baseline", "chen-greedy", "chen-sqrtn", "revolve",
+    static let checkpointSolvers = ["ilp", "dtr", "lifetime-split", "selective", "best-baseline", "chen-greedy", "chen-sqrtn", "revolve",
                                     "chain-dp", "checkpoint-all"]
     static let twoLevelSolvers = ["resident", "stream-single", "stream-double", "greedy-residency", "offload-activations",
                                   "checkpoint-resident", "checkpoint-streaming",

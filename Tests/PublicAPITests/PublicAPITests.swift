@@ -47,6 +47,10 @@ struct PublicAPITests {
         #expect(replay.computeCost == planned.simulation.computeCost)
         #expect(planned.plan.summary?.lowerBound.map { $0 <= replay.computeCost + 1e-9 } ?? false)
         #expect(phases.names.first == "baselines")
+        // Each baseline is announced as it starts; so is each relaxation solved for the bound
+        // (when the plan is not proven optimal before it).
+        #expect(phases.names.contains("baseline selective") && phases.names.contains("baseline dtr"))
+        if phases.names.contains("relaxation (bound)") { #expect(phases.names.contains { $0.hasPrefix("bound: ") }) }
         let json = planned.plan.json().serialized(pretty: true)
         #expect(json.contains("\"steps\""))
 

@@ -166,18 +166,31 @@ public enum Baselines {
     ///   every saved activation does not fit (with the peak reached then);
     ///   ``PlanError/deadlinePassed(solver:)`` when the deadline comes before a plan fits.
     public static func selective(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, deadline: Deadline = .none) throws(PlanError) -> PlannedSchedule {
-        var search = SelectiveRecomputation(graph: graph, costs: costs, budget: budget, deadline: deadline)
-        let result: SelectiveRecomputation.Evaluation
-        do {
-            result = try search.run()
-        } catch {
-            switch error {
-            case .deadlinePassed:
-                guard let best = search.best else { throw .deadlinePassed(solver: "selective") }
-                result = best
-            case .nothingToDrop(let peak):
-                throw .infeasibleBudget(budgetBytes: budget, minimumBytes: peak, solver: "selective")
+        // Saved activations only, then every forward tensor (which also fits where rebuilding a
+        // saved activation needs small intermediates kept): the cheaper plan.
+        var result: SelectiveRecomputation.Evaluation?
+        var smallest = Int.max
+        var outOfTime = false
+        for everyForwardTensor in [false, true] {
+            if result != nil, deadline.hasPassed { break }
+            var search = SelectiveRecomputation(graph: graph, costs: costs, budget: budget, deadline: deadline, everyForwardTensor: everyForwardTensor)
+            var found: SelectiveRecomputation.Evaluation?
+            do {
+                found = try search.run()
+            } catch {
+                switch error {
+                case .deadlinePassed:
+                    found = search.best
+                    outOfTime = outOfTime || found == nil
+                case .nothingToDrop(let peak):
+                    smallest = min(smallest, peak)
+                }
             }
+            if let found, result.map({ found.cost < $0.cost }) ?? true { result = found }
+        }
+        guard let result else {
+            if smallest == Int.max || outOfTime { throw .deadlinePassed(solver: "selective") }
+            throw .infeasibleBudget(budgetBytes: budget, minimumBytes: smallest, solver: "selective")
         }
         return try replayed(result.steps, on: graph, costs: costs, solver: "selective", budget: budget)
     }

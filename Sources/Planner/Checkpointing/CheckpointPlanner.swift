@@ -21,7 +21,7 @@ public enum CheckpointSolver: String, Sendable, CaseIterable {
     case bestBaseline = "best-baseline"
 
     /// The individual baselines.
-    public static let baselines: [CheckpointSolver] = [.checkpointAll, .chenSqrtN, .chenGreedy, .dtr, .lifetimeSplit, .selective, .revolve, .chainDP]
+    public static let baselines: [CheckpointSolver] = [.checkpointAll, .chenSqrtN, .chenGreedy, .selective, .dtr, .lifetimeSplit, .revolve, .chainDP]
 }
 
 /// Chooses which activations to keep and which to recompute within a memory budget.
@@ -53,6 +53,7 @@ public enum CheckpointPlanner {
             var each = options
             each.deadline = deadline
             for s in CheckpointSolver.baselines {
+                options.reportPhase("baseline \(s.rawValue)", since: start, incumbent: best?.simulation.computeCost)
                 do {
                     let r = try plan(graph, costs: costs, budget: budget, solver: s, options: each)
                     if best == nil || r.simulation.computeCost < best!.simulation.computeCost { best = r }
@@ -162,7 +163,8 @@ extension CheckpointPlanner {
             let relaxed = CheckpointRelaxation.lowerBound(
                 graph, costs: costs, budget: budget, cutCounts: options.relaxationCuts, incumbent: earliestFreeSteps(baseline),
                 incumbentCost: baseline?.simulation.computeCost, solver: options.solver,
-                timeLimit: relaxationTime ?? 60)
+                timeLimit: relaxationTime ?? 60,
+                progress: { phase, bound in options.reportPhase(phase, since: start, incumbent: baseline?.simulation.computeCost, bound: bound) })
             if let bound = relaxed.cost {
                 relaxedBound = bound
             } else if baseline == nil {

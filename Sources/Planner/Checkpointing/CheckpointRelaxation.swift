@@ -258,26 +258,28 @@ extension CheckpointRelaxation {
     /// within the budget), and stops as soon as its bound reaches the incumbent's cost.
     static func lowerBound(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, cutCounts: [Int],
                            incumbent: [ResolvedStep]?, incumbentCost: Double?,
-                           solver: any MILPSolver, timeLimit: Double?) -> Bound {
+                           solver: any MILPSolver, timeLimit: Double?,
+                           progress: ((_ phase: String, _ bound: Double) -> Void)? = nil) -> Bound {
         let start = ContinuousClock.now
         var best = Bound(cost: costs.onceEach, cuts: 0, seconds: 0)
         var tried: Set<[Int]> = []
         // Each count's cuts where memory presses first, then evenly spaced ones; a set met
         // before (on small graphs the counts run out of stages) is not solved again.
-        let cutSets = cutCounts.flatMap { [pressureCuts(graph: graph, count: $0), cuts(graph: graph, count: $0)] }
-        for cutSet in cutSets {
+        let cutSets = cutCounts.flatMap { [(pressureCuts(graph: graph, count: $0), "where memory presses"), (cuts(graph: graph, count: $0), "evenly spaced")] }
+        for (cutSet, placement) in cutSets {
             let elapsed = (ContinuousClock.now - start).seconds
             if let timeLimit, elapsed >= timeLimit { break }
             if MemoryLimit.installedIsReached { break }
             guard tried.insert(cutSet).inserted else { continue }
             let relaxation = CheckpointRelaxation(graph: graph, costs: costs, budget: budget, cuts: cutSet)
+            let nonzeros = relaxation.model.constraints.reduce(0) { $0 + $1.expression.terms.count }
+            let integral = nonzeros <= branchingNonzeroLimit
+            progress?("bound: \(cutSet.count) cuts \(placement), \(integral ? "binary" : "linear"), \(relaxation.model.variables.count) variables", best.cost!)
             let warm = incumbent.flatMap { relaxation.assignment(from: $0) }
             let gap = 1e-6
             // Large programs get their linear relaxation only: branch and bound adds little there
             // within the time (the 1,210-layer GPT-2 at 50%: gap 21.80% after 300 s of it, 22.10%
             // from the LP in 90 s; docs/benchmarks.md).
-            let nonzeros = relaxation.model.constraints.reduce(0) { $0 + $1.expression.terms.count }
-            let integral = nonzeros <= branchingNonzeroLimit
             let model = integral ? relaxation.model : relaxation.model.withoutIntegrality()
             guard let solution = try? solver.solve(model, options: SolverOptions(
                 timeLimit: timeLimit.map { max(0.1, $0 - elapsed) }, relativeGap: gap, incumbent: warm)) else { break }

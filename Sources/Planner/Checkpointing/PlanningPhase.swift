@@ -1,6 +1,8 @@
 /// A phase of a planning solve, as ``ILPOptions/phaseProgress`` reports it.
 public struct PlanningPhase: Sendable {
-    /// What runs now: `baselines`, `eviction search`, `relaxation`, `neighbourhood search`, `milp`.
+    /// What runs now: `baselines` (then `baseline NAME` for each), `eviction search`,
+    /// `relaxation (bound)` (then `bound: N cuts …` for each program solved), `neighbourhood
+    /// search`, `milp`.
     public var name: String
     /// Seconds since the solve started.
     public var seconds: Double

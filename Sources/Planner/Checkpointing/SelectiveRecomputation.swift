@@ -64,7 +64,12 @@ struct SelectiveRecomputation {
         case nothingToDrop(peak: Int)
     }
 
-    init(graph: ComputeGraph, costs: LayerCosts, budget: Int, deadline: Deadline) {
+    /// - Parameter everyForwardTensor: whether every forward tensor may be dropped or kept, not
+    ///   only the saved activations: a kept tensor that no backward layer reads is then held as
+    ///   the source of its descendants' recomputations (DenseNet's small features, kept so that
+    ///   its large concatenations are rebuilt cheaply), and dropping one frees it after its last
+    ///   forward reader.
+    init(graph: ComputeGraph, costs: LayerCosts, budget: Int, deadline: Deadline, everyForwardTensor: Bool = false) {
         self.graph = graph
         self.costs = costs
         self.budget = budget
@@ -75,7 +80,7 @@ struct SelectiveRecomputation {
         let recomputable = graph.recomputableTensors()
         var candidates = [Bool](repeating: false, count: nT)
         for t in 0..<nT where recomputable[t] && !isOutput[t] {
-            candidates[t] = graph.consumers[t].contains { graph.layers[$0].phase != .forward }
+            candidates[t] = everyForwardTensor || graph.consumers[t].contains { graph.layers[$0].phase != .forward }
         }
         self.candidates = candidates
         fixed = recomputable.map { !$0 }
