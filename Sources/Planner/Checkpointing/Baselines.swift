@@ -171,7 +171,10 @@ public enum Baselines {
         var result: SelectiveRecomputation.Evaluation?
         var smallest = Int.max
         var outOfTime = false
-        for everyForwardTensor in [false, true] {
+        // Without backward layers nothing is ever recomputed by this policy: one run, the
+        // keep-everything plan.
+        let hasBackward = graph.layers.contains { $0.phase != .forward }
+        for everyForwardTensor in hasBackward ? [false, true] : [false] {
             if result != nil, deadline.hasPassed { break }
             var search = SelectiveRecomputation(graph: graph, costs: costs, budget: budget, deadline: deadline, everyForwardTensor: everyForwardTensor)
             var found: SelectiveRecomputation.Evaluation?
