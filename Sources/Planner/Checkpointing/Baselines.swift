@@ -160,10 +160,12 @@ public enum Baselines {
 
     /// Selective recomputation (``SelectiveRecomputation``): from the keep-everything plan, drop
     /// the saved activations with the least recompute cost per byte among those resident at the
-    /// peak until the plan fits, keep back what is no longer needed, then swap until the
-    /// deadline. Each dropped tensor is recomputed just before the backward layers that read it.
-    /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when dropping
-    ///   every saved activation does not fit (with the peak reached then);
+    /// peak until the plan fits, keep back what is no longer needed, then swap while that lowers
+    /// the cost; once over the saved activations, once over every forward tensor (graphs with
+    /// backward layers), the cheaper plan returned. Each dropped tensor is recomputed just before
+    /// the layers that read it again.
+    /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when neither run
+    ///   fits (with the smallest peak they reached);
     ///   ``PlanError/deadlinePassed(solver:)`` when the deadline comes before a plan fits.
     public static func selective(_ graph: ComputeGraph, costs: LayerCosts, budget: Int, deadline: Deadline = .none) throws(PlanError) -> PlannedSchedule {
         // Saved activations only, then every forward tensor (which also fits where rebuilding a
