@@ -75,7 +75,7 @@ struct SelectiveRecomputationTests {
             for mask in 0..<(1 << saved.count) {
                 var keep = base
                 for (i, t) in saved.enumerated() where mask & (1 << i) != 0 { keep[t] = true }
-                var search = SelectiveRecomputation(graph: g, costs: costs, budget: 0, deadline: .none)
+                let search = SelectiveRecomputation(graph: g, costs: costs, budget: 0, deadline: .none)
                 let e = try search.evaluate(keep)
                 sets.append((e.peak, e.cost))
             }
@@ -136,7 +136,7 @@ struct SelectiveRecomputationTests {
         // The budget: the peak with probs dropped, 4 KiB below checkpoint-all's. Making that room
         // otherwise takes two of q, k, v (2 KiB each): 20 of recomputation against the score
         // chain's 10.
-        var search = SelectiveRecomputation(graph: b, costs: costs, budget: 0, deadline: .none)
+        let search = SelectiveRecomputation(graph: b, costs: costs, budget: 0, deadline: .none)
         var keep = [Bool](repeating: true, count: b.tensors.count)
         keep[b.tensorID(named: "probs")!] = false
         for name in ["scores", "masked"] { keep[b.tensorID(named: name)!] = false }

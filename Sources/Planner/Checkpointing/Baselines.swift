@@ -189,6 +189,8 @@ public enum Baselines {
                     outOfTime = outOfTime || found == nil
                 case .nothingToDrop(let peak):
                     smallest = min(smallest, peak)
+                case .noSchedule(let planError):
+                    throw planError
                 }
             }
             if let found, result.map({ found.cost < $0.cost }) ?? true { result = found }

@@ -19,9 +19,9 @@ import Graph
 ///    excess, and replay.
 /// 2. *Keep back.* Dropped tensors, costliest recomputation first, are kept again where the plan
 ///    still fits; each change is replayed.
-/// 3. *Swap.* Until a pass improves nothing (or ten times the time steps 1–2 took), a dropped tensor is kept again while the cheapest-per-byte
-///    kept ones resident at the new peak are dropped in exchange; the swap stays when the plan
-///    fits at a lower cost.
+/// 3. *Swap.* Until a pass improves nothing (or ten times the time steps 1–2 took), a dropped
+///    tensor is kept again while the cheapest-per-byte kept ones resident at the new peak are
+///    dropped in exchange; the swap stays when the plan fits at a lower cost.
 ///
 /// Every decision is checked by replaying the whole schedule, so the plan returned is exactly
 /// what the simulator measures. Graphs without backward layers have nothing to drop: only the
@@ -43,11 +43,10 @@ struct SelectiveRecomputation {
     /// tensors no forward layer writes.
     private let fixed: [Bool]
 
-    /// The current plan: `keep[t]` for a candidate t, true for every other tensor that must stay.
-    private(set) var keep: [Bool]
+    /// The keep-everything plan's keep set, where the search starts.
+    private let initialKeep: [Bool]
+    /// The cheapest evaluation within the budget so far.
     private(set) var best: Evaluation?
-    /// Replays made, for reports and tests.
-    private(set) var evaluations = 0
 
     /// A keep set's schedule and what it measures.
     struct Evaluation {
@@ -62,6 +61,8 @@ struct SelectiveRecomputation {
         case deadlinePassed
         /// The keep-everything plan does not fit and nothing can be dropped.
         case nothingToDrop(peak: Int)
+        /// A keep set's schedule could not be built or replayed (too many steps, say).
+        case noSchedule(PlanError)
     }
 
     /// - Parameter everyForwardTensor: whether every forward tensor may be dropped or kept, not
@@ -87,13 +88,13 @@ struct SelectiveRecomputation {
         // Forward tensors nobody reads after the forward pass are not kept: they are freed after
         // their last forward reader either way, and as kept sources they would be held for the
         // recomputations of their descendants.
-        keep = (0..<nT).map { candidates[$0] || !recomputable[$0] || isOutput[$0] }
+        initialKeep = (0..<nT).map { candidates[$0] || !recomputable[$0] || isOutput[$0] }
     }
 
     /// Runs the three steps within the deadline and returns the cheapest fitting schedule.
     mutating func run() throws(Failure) -> Evaluation {
         let start = ContinuousClock.now
-        var current = try evaluate(keep)
+        var current = try evaluate(initialKeep)
         record(current)
         // 1. Drop at the peak until the plan fits.
         while current.peak > budget {
@@ -214,28 +215,25 @@ struct SelectiveRecomputation {
         if best.map({ e.cost < $0.cost }) ?? true { best = e }
     }
 
-    /// Builds the keep set's schedule and measures its peak and cost.
-    mutating func evaluate(_ keep: [Bool]) throws(Failure) -> Evaluation {
+    /// Builds the keep set's schedule (``ScheduleBuilder``'s checkpoint policy) and measures it
+    /// with ``PlanSimulator``.
+    func evaluate(_ keep: [Bool]) throws(Failure) -> Evaluation {
         if deadline.hasPassed { throw .deadlinePassed }
-        evaluations += 1
         var builder = ScheduleBuilder(graph: graph, costs: costs, keep: keep)
         builder.deadline = deadline
         let steps: [ResolvedStep]
-        do { steps = try builder.run() } catch { throw .deadlinePassed }
-        var bytes = graph.tensors.filter { $0.kind == .input || $0.kind == .parameter }.reduce(0) { $0 + $1.bytes }
-        var peak = bytes, peakStep = -1
-        var cost = 0.0
-        for (i, step) in steps.enumerated() {
-            switch step {
-            case .compute(let l):
-                for o in graph.layerOutputs[l] { bytes += graph.tensors[o].bytes }
-                cost += costs.perLayer[l]
-                if bytes > peak { peak = bytes; peakStep = i }
-            case .free(let t):
-                bytes -= graph.tensors[t].bytes
+        do {
+            steps = try builder.run()
+        } catch {
+            switch error {
+            case .deadlinePassed: throw .deadlinePassed
+            case .tooManySteps(let limit): throw .noSchedule(.scheduleTooLong(solver: "selective", steps: limit))
+            case .cannotFit, .notRecomputable: throw .noSchedule(.invalidRequest("selective: the checkpoint policy found no schedule for a keep set (\(error))"))
             }
         }
-        return Evaluation(keep: keep, steps: steps, peak: peak, peakStep: peakStep, cost: cost)
+        let replay: SimulationResult
+        do { replay = try PlanSimulator.replay(steps, on: graph, costs: costs, budget: nil) } catch { throw .noSchedule(error) }
+        return Evaluation(keep: keep, steps: steps, peak: replay.peakBytes, peakStep: replay.peakStep ?? -1, cost: replay.computeCost)
     }
 
     /// Which tensors are resident while step `index` runs (before the first step for -1).
