@@ -73,18 +73,19 @@ struct PlanCommand: ParsableCommand {
         case .checkpoint(let s): solver = s
         case .twoLevel(let s):
             let memory = DeviceMemory(hardware: context.hardware!, budget: try budget.map(context.budgetBytes))
-            var result = try TwoLevelPlanner.plan(graph, costs: costs, memory: memory, solver: s, options: options)
-            print(TwoLevelReport.full(result.plan, result.timing, graph: graph, memory: memory))
+            var result: TimedPlan
             if layoutFlags.layout {
-                let (fast, slow) = try LayoutProblem.twoLevel(result.timing, alignment: layoutFlags.alignment)
-                for (name, p, capacity) in [("fast", fast, memory.fastBytes), ("slow", slow, memory.slowBytes)] {
-                    let layout = try ArenaPlanner.layout(p, strategy: .best, options: LayoutOptions(timeLimit: max(1, timeLimit * 0.1), solver: options.solver))
-                    print("\(name) layout: arena \(Units.bytes(layout.arenaBytes)) (\(layout.arenaBytes) B), fragmentation \(Units.fixed(layout.fragmentation * 100, decimals: 2))%, \(layout.strategy)")
-                    guard layout.arenaBytes <= capacity else {
-                        throw PlanError.invalidRequest("the \(name) arena (\(layout.arenaBytes) B) does not fit the \(name) memory (\(capacity) B) after layout; two-level plans are not yet re-planned for their layout: give a smaller --budget")
-                    }
-                    if name == "fast" { result.plan.fastLayout = PlanLayout(layout, of: p) } else { result.plan.slowLayout = PlanLayout(layout, of: p) }
+                let laidOut = try TwoLevelPlanner.planFittingLayout(graph, costs: costs, memory: memory, solver: s, options: options, alignment: layoutFlags.alignment)
+                result = laidOut.planned
+                print(TwoLevelReport.full(result.plan, result.timing, graph: graph, memory: memory))
+                for (name, l) in [("fast", laidOut.fast), ("slow", laidOut.slow)] {
+                    print("\(name) layout: arena \(Units.bytes(l.arenaBytes)) (\(l.arenaBytes) B), fragmentation \(Units.fixed(l.fragmentation * 100, decimals: 2))%, \(l.strategy), alignment \(layoutFlags.alignment) B")
                 }
+                print("fit after layout: \(laidOut.how)")
+                print("plans tried (fast memory → fast arena): " + laidOut.attemptsText)
+            } else {
+                result = try TwoLevelPlanner.plan(graph, costs: costs, memory: memory, solver: s, options: options)
+                print(TwoLevelReport.full(result.plan, result.timing, graph: graph, memory: memory))
             }
             if let output {
                 try PlanReport.write(result.plan.json().serialized(pretty: true) + "\n", to: output)
