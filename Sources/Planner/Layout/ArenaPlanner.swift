@@ -89,8 +89,16 @@ public enum ArenaPlanner {
     /// - Complexity: O(Σ conflicts · log) over the instances.
     static func place(_ p: LayoutProblem, order: [Int]) -> [Int] {
         var offsets = [Int](repeating: -1, count: p.instances.count)
+        place(p, order: order, from: 0, offsets: &offsets)
+        return offsets
+    }
+
+    /// First fit of `order[first...]`, the instances before `first` staying where `offsets` has
+    /// them: what moving an instance to position `first` of the order changes.
+    static func place(_ p: LayoutProblem, order: [Int], from first: Int, offsets: inout [Int]) {
+        for k in first..<order.count { offsets[order[k]] = -1 }
         var taken: [(offset: Int, end: Int)] = []
-        for i in order {
+        for i in order[first...] {
             guard p.sizes[i] > 0 else { offsets[i] = 0; continue }
             taken.removeAll(keepingCapacity: true)
             for j in p.conflicts(of: i) where offsets[Int(j)] >= 0 {
@@ -104,12 +112,13 @@ public enum ArenaPlanner {
             }
             offsets[i] = candidate
         }
-        return offsets
     }
 
     /// From the best of the size, conflict and start orders, moves an instance earlier in the
     /// order (half the time one that ends at the top of the arena) and keeps the move when the
-    /// arena does not grow, until the iterations or the deadline run out.
+    /// arena does not grow, until the iterations or the deadline run out. Each move re-places
+    /// only the instances from its new position on (the prefix of a first-fit order does not
+    /// depend on what follows it).
     static func hillClimb(_ p: LayoutProblem, options: LayoutOptions, deadline: Deadline) -> [Int] {
         var best: (order: [Int], offsets: [Int], arena: Int)?
         for order in [sizeOrder(p), conflictOrder(p), startOrder(p)] {
@@ -132,10 +141,12 @@ public enum ArenaPlanner {
             }
             if from == 0 { from = Int.random(in: 1..<order.count, using: &rng) }
             let to = Int.random(in: 0..<from, using: &rng)
+            // Only the instances from `to` on move: first fit keeps the prefix where it was.
             var trial = order
             let moved = trial.remove(at: from)
             trial.insert(moved, at: to)
-            let placed = place(p, order: trial)
+            var placed = offsets
+            place(p, order: trial, from: to, offsets: &placed)
             let a = arena(p, placed)
             if a <= current {
                 order = trial

@@ -9,11 +9,14 @@ public struct LaidOutSchedule: Sendable {
     /// Every plan tried.
     public var attempts: [LayoutFitting<Void>.Attempt]
 
-    /// The plans tried, as `sum budget → arena` in bytes.
+    /// The plans tried, as `sum budget → arena` in bytes, with each plan's cost.
     public var attemptsText: String { Self.text(attempts) }
 
     static func text(_ attempts: [LayoutFitting<Void>.Attempt]) -> String {
-        attempts.map { a in "\(a.sumBudget) B → " + (a.arenaBytes.map { "arena \($0) B" } ?? "no plan") }.joined(separator: ", ")
+        attempts.map { a in
+            guard let arena = a.arenaBytes else { return "\(a.sumBudget) B → no plan" }
+            return "\(a.sumBudget) B → arena \(arena) B" + (a.cost.map { " (cost \($0))" } ?? "")
+        }.joined(separator: ", ")
     }
 }
 
