@@ -39,6 +39,9 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Report the ilp solver's progress (bound, elapsed) on standard error even when it is not a terminal.")
     var progress = false
 
+    @Flag(help: "Plan in the layer order given, as Moccasin's model does. By default a graph without backward layers (inference, a general DAG) is planned in a memory-aware layer order when that lowers its keep-everything peak.")
+    var keepOrder = false
+
     @Option(help: "Price layers in seconds on this hardware (roofline or measured time) instead of FLOPs or the graph's times.")
     var hardware: String?
 
@@ -68,6 +71,7 @@ struct PlanCommand: ParsableCommand {
         let report = progress || isatty(STDERR_FILENO) != 0
         var options = ILPOptions(timeLimit: timeLimit, solver: try backend.solver(), progress: report ? ProgressPrinter.report : nil)
         if report { options.phaseProgress = ProgressPrinter.phase }
+        options.reordersLayers = !keepOrder
         let solver: CheckpointSolver
         switch self.solver {
         case .checkpoint(let s): solver = s

@@ -28,13 +28,40 @@ public enum CheckpointSolver: String, Sendable, CaseIterable {
 public enum CheckpointPlanner {
     /// Plans with one solver. The result has been replayed by ``PlanSimulator`` and fits the budget.
     ///
+    /// On a graph without backward layers (an inference graph, a general DAG), when
+    /// `options.reordersLayers` is set and a memory-aware topological order
+    /// (``ComputeGraph/memoryAwareOrder(restarts:seed:deadline:)``, at most 5% of the time
+    /// limit) has a lower keep-everything peak than the order given, the solver plans in that
+    /// order; the plan names its layers, so it is replayed on the graph as given. Its bound and
+    /// gap are then for plans whose first runs follow that order. Training graphs keep their
+    /// order (forward, then backward).
+    ///
     /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when the
     ///   solver's plan does not fit, with the smallest peak it can reach.
     public static func plan(
-        _ graph: ComputeGraph, costs: LayerCosts, budget: Int, solver: CheckpointSolver, options: ILPOptions = ILPOptions()
+        _ graph: ComputeGraph, costs: LayerCosts, budget: Int, solver: CheckpointSolver, options original: ILPOptions = ILPOptions()
     ) throws(PlanError) -> PlannedSchedule {
         let start = ContinuousClock.now
+        var options = original
         let deadline = options.deadline ?? Deadline(secondsFromNow: options.timeLimit)
+        if options.reordersLayers, graph.layers.count > 2, graph.layers.allSatisfy({ $0.phase == .forward }) {
+            options.reordersLayers = false  // decided here, for every solver this call runs
+            let given = graph.keepEverythingPeak(order: Array(graph.layers.indices))
+            let orderDeadline = Deadline(secondsFromNow: max(0.01, (deadline.secondsLeft ?? 60) * 0.05))
+            let found = graph.memoryAwareOrder(restarts: options.orderRestarts, deadline: orderDeadline)
+            var each = options
+            each.deadline = deadline
+            if found.peak < given {
+                options.reportPhase("layer order: memory-aware, keep-everything peak \(found.peak) B (given order: \(given) B)", since: start)
+                let reordered = try graph.reordered(found.order)
+                let perLayer = reordered.layers.map { costs.perLayer[graph.layerID(named: $0.name)!] }
+                var result = try plan(reordered, costs: LayerCosts(perLayer: perLayer, unit: costs.unit), budget: budget, solver: solver, options: each)
+                // The plan names its layers: replayed on the graph as given.
+                result.simulation = try PlanSimulator.replay(result.plan, on: graph, costs: costs, budget: budget)
+                result.plan.solver += ", layers in a memory-aware order (keep-everything peak \(found.peak) B, given order \(given) B)"
+                return result
+            }
+        }
         var result: PlannedSchedule
         switch solver {
         case .ilp: return try optimal(graph, costs: costs, budget: budget, options: options)

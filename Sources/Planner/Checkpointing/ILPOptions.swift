@@ -46,6 +46,12 @@ public struct ILPOptions: Sendable {
     /// The baselines' share when the program is declined (more than `maximumVariables`): they
     /// are then the only source of a plan (`lifetime-split` needs 8.5 s at 2,000 nodes).
     public var declinedBaselineShare: Double = 0.6
+    /// On graphs without backward layers (inference, general DAGs), plan in a memory-aware
+    /// layer order when it lowers the keep-everything peak (``CheckpointPlanner/plan(_:costs:budget:solver:options:)``);
+    /// `false` keeps the order given, as Moccasin's model does.
+    public var reordersLayers: Bool = true
+    /// Randomized restarts of the memory-aware order (the first run is the plain greedy).
+    public var orderRestarts: Int = 64
     /// Which phase of the solve runs, reported as it starts (`--progress`): its name, the seconds
     /// since the solve began, the incumbent's cost and the proven bound so far.
     public var phaseProgress: (@Sendable (PlanningPhase) -> Void)?

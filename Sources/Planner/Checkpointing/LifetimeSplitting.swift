@@ -214,11 +214,14 @@ struct LifetimeSplitting {
 
     /// The needs of rerunning layer p in stage `hi`, each missing input held or rerun, whichever
     /// adds less excess on its own; `delta` collects the memory changes, `cost` the reruns' cost.
+    /// `decided`: the tensors that this split already makes resident in stage `hi` (a tensor read
+    /// by several of the rerun layers is held or rerun once).
     private func needs(of p: LayerID, at hi: Int, depth: Int, delta: inout Delta, cost: inout Double,
-                       prune: Prune? = nil) -> [Need]? {
+                       decided: inout Set<TensorID>, prune: Prune? = nil) -> [Need]? {
         var out: [Need] = []
         var added = 0
-        for y in Set(graph.layerInputs[p]) where graph.tensors[y].kind != .parameter {
+        for y in Set(graph.layerInputs[p]).sorted() where graph.tensors[y].kind != .parameter {
+            guard decided.insert(y).inserted else { continue }
             if let j = instances[y].firstIndex(where: { $0.start <= hi && hi <= $0.end }) {
                 out.append(.read(y, instance: j))
                 continue
@@ -230,10 +233,11 @@ struct LifetimeSplitting {
             if depth > 0, splittable[y], extendExcess > 0 {
                 // Rerun y here: its bytes in this stage, and its own needs.
                 let mark = delta.log.count
+                let decidedBefore = decided
                 let before = excessOf(delta)
                 delta.add(bytes, at: hi)
                 var trialCost = costs.perLayer[graph.producer[y]!]
-                if let inner = needs(of: graph.producer[y]!, at: hi, depth: depth - 1, delta: &delta, cost: &trialCost) {
+                if let inner = needs(of: graph.producer[y]!, at: hi, depth: depth - 1, delta: &delta, cost: &trialCost, decided: &decided) {
                     let trialExcess = excessOf(delta) - before
                     if trialExcess < extendExcess {
                         cost += trialCost
@@ -243,7 +247,7 @@ struct LifetimeSplitting {
                         rerun = true
                     }
                 }
-                if !rerun { delta.undo(to: mark) }
+                if !rerun { delta.undo(to: mark); decided = decidedBefore }
             }
             if !rerun {
                 guard let j else { return nil }
@@ -309,7 +313,8 @@ struct LifetimeSplitting {
             let weight = weights?[x] ?? 1
             // The exact saving of freeing x, over the producer's cost, bounds the score.
             if bestScore > 0, Double(saving) / (cost + 1e-9) * weight <= bestScore { continue }
-            guard let needs = needs(of: p, at: hi, depth: depth, delta: &delta, cost: &cost,
+            var decided: Set<TensorID> = [x]
+            guard let needs = needs(of: p, at: hi, depth: depth, delta: &delta, cost: &cost, decided: &decided,
                                     prune: bestScore > 0 ? Prune(saving: saving, weight: weight, floor: bestScore) : nil) else { continue }
             // Siblings the reruns write that are not resident then: a transient in stage hi.
             var rerun = Set([p])
@@ -383,6 +388,14 @@ struct LifetimeSplitting {
             while k + 1 < instances[x].count {
                 let a = instances[x][k], b = instances[x][k + 1]
                 let bytes = graph.tensors[x].bytes
+                guard a.end < b.start else {
+                    // Instances that meet (not made by the splits above; kept as a safeguard):
+                    // one instance, the stages counted twice counted once.
+                    for s in b.start...min(a.end, b.end) { memory[s] -= bytes }
+                    instances[x][k] = Instance(start: a.start, end: max(a.end, b.end), reads: Array(Set(a.reads + b.reads)).sorted())
+                    instances[x].remove(at: k + 1)
+                    continue
+                }
                 if ((a.end + 1)..<b.start).allSatisfy({ memory[$0] + bytes <= budget }) {
                     for s in (a.end + 1)..<b.start { memory[s] += bytes }
                     instances[x][k] = Instance(start: a.start, end: b.end, reads: a.reads + b.reads)

@@ -136,6 +136,6 @@ public enum PlanSimulator {
             throw .incomplete(reason: "graph output '\(graph.tensors[t].name)' is not resident at the end")
         }
         return SimulationResult(peakBytes: peak, peakStep: peakStep, initialBytes: initial, bytesAfterStep: trace,
-                                computeCost: cost, recomputeCost: cost - costs.onceEach, runs: runs)
+                                computeCost: cost, recomputeCost: max(0, cost - costs.onceEach), runs: runs)
     }
 }

@@ -270,7 +270,7 @@ public enum TimingSimulator {
             throw .incomplete(reason: "graph output '\(graph.tensors[t].name)' exists in neither memory at the end")
         }
         let total = intervals.filter { $0.lane == .compute }.map(\.end).max() ?? 0
-        var result = TimingResult(totalTime: total, computeTime: computeTime, recomputeTime: computeTime - costs.onceEach,
+        var result = TimingResult(totalTime: total, computeTime: computeTime, recomputeTime: max(0, computeTime - costs.onceEach),
                                   bytesLoaded: loaded, bytesOffloaded: offloaded, residentBytes: residentBytes,
                                   peakFastBytes: peakFast, peakSlowBytes: peakSlow, intervals: intervals,
                                   fastOccupancy: occupancy, runs: runs)
