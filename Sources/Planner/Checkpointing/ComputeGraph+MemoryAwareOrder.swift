@@ -24,7 +24,8 @@ extension ComputeGraph {
     /// random term to the score (up to the mean tensor size) and keep the order with the lowest
     /// peak; the order given and the plain greedy are candidates, so the result is never worse
     /// than either.
-    /// - Complexity: O(L · R + E) per run for R layers ready at a time.
+    /// - Complexity: O(L · R + E) per run for R layers ready at a time; every run, the first
+    ///   included, stops at `deadline` (an unfinished order is not a candidate).
     func memoryAwareOrder(restarts: Int, seed: UInt64 = 1, deadline: Deadline = .none) -> (order: [LayerID], peak: Int) {
         let meanBytes = Double(tensors.reduce(0) { $0 + $1.bytes }) / Double(max(1, tensors.count))
         var rng = SplitMix64(seed: seed)
@@ -40,6 +41,7 @@ extension ComputeGraph {
             order.reserveCapacity(layers.count)
             var peak = state.live
             while !ready.isEmpty {
+                if order.count & 255 == 255, deadline.hasPassed { break }  // unfinished: not a candidate
                 var chosen = 0
                 var chosenScore = Double.infinity
                 for (k, l) in ready.enumerated() {
