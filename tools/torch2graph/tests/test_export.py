@@ -87,3 +87,68 @@ def test_the_graph_is_named_as_asked():
     model = UNet(width=4)
     assert export(model, (torch.randn(1, 3, 32, 32),), name="tiny-unet")["name"] == "tiny-unet"
     assert export(model, (torch.randn(1, 3, 32, 32),))["name"] == "unet"
+
+
+def test_torchvision_vit_exports_through_multihead_attention_tuples():
+    # nn.MultiheadAttention returns (output, None); the encoder block unpacks both (issue 17:
+    # IndexError at the second getitem). A small ViT, torchvision's class.
+    model = torchvision.models.VisionTransformer(image_size=32, patch_size=16, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64)
+    graph = export(model, (torch.randn(2, 3, 32, 32),))
+    assert parameter_count(graph) == sum(p.numel() for p in model.parameters())
+    attention = [l for l in graph["layers"] if l["op"] == "multiheadattention"]
+    assert len(attention) == 2
+    # Every layer reads only declared tensors, and the attention output feeds the next layer.
+    declared = {t["name"] for t in graph["tensors"]}
+    assert all(i in declared for l in graph["layers"] for i in l["inputs"])
+    readers = {i for l in graph["layers"] for i in l["inputs"]}
+    assert all(o in readers for l in attention for o in l["outputs"])
+
+
+def test_a_leaf_module_as_the_model_is_one_layer():
+    # fx cannot trace nn.MultiheadAttention's or nn.TransformerEncoder's own forward; as the
+    # model itself each becomes one layer, called with the example inputs.
+    mha = torch.nn.MultiheadAttention(32, 2, batch_first=True)
+    x = torch.randn(2, 5, 32)
+    graph = export(mha, (x, x, x))
+    assert [l["op"] for l in graph["layers"]] == ["multiheadattention"]
+    assert len(graph["layers"][0]["inputs"]) == 3 + 4  # query, key, value (one tensor each) and 4 parameters
+    assert parameter_count(graph) == sum(p.numel() for p in mha.parameters())
+    encoder = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(32, 2, 64, batch_first=True), 2, enable_nested_tensor=False)
+    graph = export(encoder, (x,))
+    assert parameter_count(graph) == sum(p.numel() for p in encoder.parameters())
+
+
+def test_an_op_without_a_formula_is_priced_by_the_fallback_with_a_warning():
+    # torchvision's stochastic depth in training mode: no formula in the cost model and nothing
+    # counted by PyTorch's FLOP counter (issue 17: plan-cli refused efficientnet_b0).
+    from torchvision.ops import StochasticDepth
+
+    class Block(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(8, 8)
+            self.drop = StochasticDepth(0.2, "row")
+
+        def forward(self, x):
+            return x + self.drop(self.fc(x))
+
+    model = Block().train()
+    with pytest.warns(UserWarning, match="stochastic_depth"):
+        graph = export(model, (torch.randn(4, 8),))
+    layer = next(l for l in graph["layers"] if l["op"] == "stochastic_depth")
+    assert layer["flops"] == 4 * 8  # one operation per output element
+    assert graph["exporter"]["cost_fallback"] == ["stochastic_depth"]
+    # Known ops are not listed: the linear layer keeps the counter's FLOPs (2 · 4 · 8 · 8).
+    assert next(l for l in graph["layers"] if l["op"] == "linear")["flops"] == 2 * 4 * 8 * 8
+
+
+def test_a_tuple_passed_whole_is_read_element_by_element():
+    class SplitCat(torch.nn.Module):
+        def forward(self, x):
+            return torch.cat(torch.split(x, 2, dim=1), dim=1) * 2
+
+    graph = export(SplitCat(), (torch.randn(3, 6),))
+    split = next(l for l in graph["layers"] if l["op"] == "split")
+    concat = next(l for l in graph["layers"] if l["op"] == "concat")
+    assert len(split["outputs"]) == 3
+    assert concat["inputs"] == split["outputs"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import operator
+import warnings
 from typing import Any
 
 import torch
@@ -86,6 +87,9 @@ METHOD_OPS = {
     "tanh": "tanh", "unsqueeze": "view", "squeeze": "view", "expand": "expand", "masked_fill": "masked_fill",
 }
 ALIAS_METHODS = {"contiguous", "clone", "detach", "to", "float", "type_as"}
+# The op names this exporter maps torch modules, functions and methods to: the ops the planner's
+# cost model has a formula for (docs/graph-format.md). Any other op is priced by the fallback.
+KNOWN_OPS = {op for _, op, _ in MODULE_OPS} | set(FUNCTION_OPS.values()) | set(METHOD_OPS.values()) | {"slice"}
 
 
 def _tensors_in(arg) -> list[torch.fx.Node]:
@@ -141,9 +145,30 @@ class _Tracer(torch.fx.Tracer):
         return isinstance(m, self.leaves) or super().is_leaf_module(m, qualname)
 
 
-def trace(model: nn.Module, leaves=()) -> torch.fx.GraphModule:
+class _Root(nn.Module):
+    """Holds a model that is itself a leaf (nn.MultiheadAttention, nn.TransformerEncoder): fx
+    always traces the root's forward, whose control flow it cannot follow, so the model becomes
+    one layer of this wrapper instead. Up to four positional inputs; the ones not given are
+    traced as None."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, a0, a1=None, a2=None, a3=None):
+        return self.model(*[a for a in (a0, a1, a2, a3) if a is not None])
+
+
+def trace(model: nn.Module, leaves=(), inputs: int = 1) -> torch.fx.GraphModule:
+    """The fx graph of `model`, standard torch.nn layers and `leaves` kept whole; `inputs`: how
+    many positional inputs it is called with (used when the model itself is such a layer)."""
     tracer = _Tracer(leaves)
-    graph = tracer.trace(model)
+    if tracer.is_leaf_module(model, ""):
+        if not 1 <= inputs <= 4:
+            raise ValueError(f"{type(model).__name__} is exported as one layer, called with 1 to 4 inputs, not {inputs}")
+        graph = tracer.trace(_Root(model), concrete_args={f"a{i}": None for i in range(inputs, 4)})
+    else:
+        graph = tracer.trace(model)
     return torch.fx.GraphModule(tracer.root, graph)
 
 
@@ -158,7 +183,7 @@ def export(model: nn.Module, example_inputs: tuple, name: str | None = None, bat
     - leaves: extra module types to keep whole.
     - node_map: when given, filled with fx node name -> (layer name, output tensor names).
     """
-    gm = trace(model, leaves)
+    gm = trace(model, leaves, len(example_inputs))
     recorder = _Recorder(gm)
     with torch.no_grad():
         outputs = recorder.run(*example_inputs)
@@ -202,6 +227,7 @@ def _graph(gm, recorder, model, name, batch, input_names, dtype_override, output
         used_names.add(n)
         return n
 
+    fallback: dict[str, list[str]] = {}  # op -> layers priced by the fallback
     placeholder_index = 0
     for node in gm.graph.nodes:
         value = recorder.values.get(node.name)
@@ -218,8 +244,11 @@ def _graph(gm, recorder, model, name, batch, input_names, dtype_override, output
             continue  # buffers and constants: model state outside the accounting
         if node.op == "output":
             continue
-        operands = [value_tensor[a.name] for a in _tensors_in((node.args, node.kwargs)) if a.name in value_tensor]
-        operands = [o for o in operands if isinstance(o, str)]
+        operands = []
+        for a in _tensors_in((node.args, node.kwargs)):
+            v = value_tensor.get(a.name)
+            # A tuple passed whole (torch.cat(parts)): each of its tensors is an operand.
+            operands.extend(x for x in (v if isinstance(v, list) else [v]) if isinstance(x, str))
         attributes: dict[str, Any] = {}
         if node.op == "call_module":
             module = gm.get_submodule(node.target)
@@ -233,7 +262,10 @@ def _graph(gm, recorder, model, name, batch, input_names, dtype_override, output
         elif node.op == "call_function":
             if node.target is operator.getitem and isinstance(value_tensor.get(node.args[0].name if isinstance(node.args[0], torch.fx.Node) else ""), list):
                 parts = value_tensor[node.args[0].name]
-                value_tensor[node.name] = parts[node.args[1]] if isinstance(node.args[1], int) else None
+                i = node.args[1]
+                # Positions follow the tuple's elements (None where an element is not a tensor,
+                # as nn.MultiheadAttention's (output, None)).
+                value_tensor[node.name] = parts[i] if isinstance(i, int) and -len(parts) <= i < len(parts) else None
                 continue
             if not _has_tensor(value):
                 continue  # shapes, sizes and other non-tensor values
@@ -251,9 +283,14 @@ def _graph(gm, recorder, model, name, batch, input_names, dtype_override, output
             outs = [declare(lname, value)]
             value_tensor[node.name] = outs[0]
         else:
-            parts = [v for v in value if isinstance(v, torch.Tensor)]
-            outs = [declare(f"{lname}.{i}", v) for i, v in enumerate(parts)]
-            value_tensor[node.name] = outs
+            outs, positions = [], []
+            for v in value:
+                if isinstance(v, torch.Tensor):
+                    outs.append(declare(f"{lname}.{len(outs)}", v))
+                    positions.append(outs[-1])
+                else:
+                    positions.append(None)
+            value_tensor[node.name] = positions
         seen = []
         for o in operands:
             if o not in seen:
@@ -264,6 +301,12 @@ def _graph(gm, recorder, model, name, batch, input_names, dtype_override, output
         if attributes:
             layer["attributes"] = attributes
         flops = recorder.flops.get(node.name, 0.0)
+        if flops <= 0 and op not in KNOWN_OPS:
+            # The fallback for an op the cost model has no formula for, when PyTorch's counter
+            # counts nothing: one operation per output element (the count of an elementwise op;
+            # its time on a device is then bound by the bytes it moves).
+            flops = float(sum(elements(declared[o]["shape"]) for o in outs))
+            fallback.setdefault(op, []).append(lname)
         if flops > 0:
             layer["flops"] = flops
         layers.append(layer)
@@ -279,6 +322,12 @@ def _graph(gm, recorder, model, name, batch, input_names, dtype_override, output
     if batch is not None:
         graph["batch"] = batch
     graph["exporter"] = {"tool": "torch2graph", "torch": torch.__version__}
+    if fallback:
+        graph["exporter"]["cost_fallback"] = sorted(fallback)
+        count = sum(len(v) for v in fallback.values())
+        warnings.warn(f"{name}: no cost formula and no FLOPs counted for op(s) {', '.join(sorted(fallback))} "
+                      f"({count} layer{'s' if count != 1 else ''}); priced at one operation per output element",
+                      stacklevel=3)
     graph["tensors"] = tensors
     graph["layers"] = layers
     graph["outputs"] = graph_outputs
