@@ -42,7 +42,8 @@ struct SavedTensorRule {
             return SavedTensorRule(saved: [.input(0), .input(1), .input(2), .output(0)], isProduct: true)
         case .pooling?:
             if op.lowercased().contains("max") { return SavedTensorRule(saved: [.input(0), .extra], extra: .indices) }
-            return SavedTensorRule(saved: [])
+            // PyTorch's avg_pool2d_backward takes the input too (issue 17: DenseNet's transitions).
+            return SavedTensorRule(saved: [.input(0)])
         case .globalPooling?:
             if op.lowercased().contains("max") { return SavedTensorRule(saved: [.input(0), .output(0)]) }
             if op.lowercased().contains("adaptive"), let shape = outputShape, shape.count > 2, shape.dropFirst(2).reduce(1, *) > 1 {

@@ -112,6 +112,20 @@ struct TrainingGraphTests {
         #expect(try layer(g, "drop.backward").inputs == ["d.grad", "d.mask"])
     }
 
+    /// PyTorch's avg_pool2d_backward reads the pooled input (issue 17: DenseNet's transition
+    /// pools saved it in autograd while the graph read nothing).
+    @Test func averagePoolingSavesItsInput() throws {
+        let f = try ComputeGraph(name: "avg", tensors: [
+            Tensor(name: "x", shape: [1, 2, 4, 4], kind: .input), Tensor(name: "w", shape: [2, 2, 1, 1], kind: .parameter),
+            Tensor(name: "c", shape: [1, 2, 4, 4]), Tensor(name: "p", shape: [1, 2, 2, 2]),
+        ], layers: [
+            Layer(name: "conv", op: "conv2d", inputs: ["x", "w"], outputs: ["c"]),
+            Layer(name: "pool", op: "avg_pool2d", inputs: ["c"], outputs: ["p"], attributes: ["kernel": .number(2)]),
+        ])
+        let g = try f.training()
+        #expect(try layer(g, "pool.backward").inputs == ["p.grad", "c"])
+    }
+
     @Test func aTrainingGraphIsTakenAsItIs() throws {
         let g = try Self.fanOut().training()
         #expect(try g.training().layers == g.layers)

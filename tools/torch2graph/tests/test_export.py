@@ -152,3 +152,14 @@ def test_a_tuple_passed_whole_is_read_element_by_element():
     concat = next(l for l in graph["layers"] if l["op"] == "concat")
     assert len(split["outputs"]) == 3
     assert concat["inputs"] == split["outputs"]
+
+
+def test_the_cli_passes_factory_arguments(tmp_path):
+    # A ViT at a small image size, through `python -m torch2graph module --factory-args`.
+    from torch2graph.__main__ import main
+    out = tmp_path / "vit.json"
+    assert main(["module", "torchvision.models:vit_b_16", "--input", "1,3,32,32", "--factory-args", '{"image_size": 32}', "-o", str(out)]) == 0
+    graph = json.load(open(out))
+    assert parameter_count(graph) == sum(p.numel() for p in torchvision.models.vit_b_16(image_size=32).parameters())
+    with pytest.raises(SystemExit):
+        main(["module", "torchvision.models:vit_b_16", "--input", "1,3,32,32", "--factory-args", "[1]", "-o", str(out)])

@@ -34,6 +34,8 @@ def test_onnx_import_matches_the_torch_export():
             warnings.simplefilter("ignore")  # the TorchScript-based exporter is deprecated, not gone
             torch.onnx.export(model, (x,), path, dynamo=False, input_names=["x"], output_names=["logits"])
         graph = import_onnx(path, batch=4)
+        # Without batch=, the first input's first dimension (issue 17: --batch failed on imports).
+        assert import_onnx(path)["batch"] == 4
     native = export(model, (x,))
     assert parameter_count(graph) == parameter_count(native) == sum(p.numel() for p in model.parameters())
     assert [l["op"] for l in graph["layers"]] == [l["op"] for l in native["layers"]]

@@ -18,7 +18,7 @@ def small(name):
     """The fixtures' architectures on small inputs (and, for the transformers, 2 of their 12
     blocks at full width), so that a CPU runs them in seconds."""
     torch.manual_seed(0)
-    if name in ("resnet18", "resnet50", "mobilenet_v2", "vgg16"):
+    if name in ("resnet18", "resnet50", "mobilenet_v2", "vgg16", "densenet121"):
         return getattr(torchvision.models, name)(), (torch.randn(2, 3, 64, 64),)
     if name == "mobilenet_v2_mcu":
         return torchvision.models.mobilenet_v2(width_mult=0.35, num_classes=2), (torch.randn(2, 3, 96, 96),)
@@ -31,7 +31,7 @@ def small(name):
     raise ValueError(name)
 
 
-@pytest.mark.parametrize("name", ["vgg16", "resnet50", "mobilenet_v2", "unet", "gpt2", "bert", "mobilenet_v2_mcu"])
+@pytest.mark.parametrize("name", ["vgg16", "resnet50", "mobilenet_v2", "unet", "gpt2", "bert", "mobilenet_v2_mcu", "densenet121"])
 def test_saved_bytes_per_layer_match_the_training_graph(name, plan_cli):
     model, inputs = small(name)
     model.train()

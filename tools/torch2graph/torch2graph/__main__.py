@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import sys
 
@@ -39,6 +40,7 @@ def main(argv=None) -> int:
     m.add_argument("--batch", type=int, help="the batch size to record (default: the first input's first dimension)")
     m.add_argument("--dtype", help="store floats as this dtype (for example int8)")
     m.add_argument("--name", help="graph name")
+    m.add_argument("--factory-args", metavar="JSON", help='keyword arguments for the factory, as a JSON object, for example \'{"image_size": 64}\'')
     m.add_argument("-o", "--output", required=True)
     o = sub.add_parser("onnx", help="import an ONNX model (shape inference is run first)")
     o.add_argument("model")
@@ -74,7 +76,18 @@ def main(argv=None) -> int:
             factory = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError) as e:
             parser.error(f"factory: cannot load '{args.factory}': {e}")
-        model = factory()
+        kwargs = {}
+        if args.factory_args:
+            try:
+                kwargs = json.loads(args.factory_args)
+            except json.JSONDecodeError as e:
+                parser.error(f"--factory-args: not JSON: {e}")
+            if not isinstance(kwargs, dict):
+                parser.error("--factory-args: expected a JSON object of keyword arguments, for example '{\"image_size\": 64}'")
+        try:
+            model = factory(**kwargs)
+        except TypeError as e:
+            parser.error(f"factory: {args.factory}(**{kwargs}) failed: {e}")
         inputs = tuple(torch.randn(*s) for s in args.input)
         graph = export(model, inputs, name=args.name or attr, batch=args.batch or args.input[0][0], dtype=args.dtype)
         with open(args.output, "w") as f:

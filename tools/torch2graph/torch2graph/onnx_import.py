@@ -32,7 +32,10 @@ SKIP = {"Constant", "Shape", "ConstantOfShape", "Range"}
 
 
 def import_onnx(path: str, batch: int | None = None, name: str | None = None) -> dict:
-    """The native graph of the ONNX model at `path` (a dict, ready for json.dump)."""
+    """The native graph of the ONNX model at `path` (a dict, ready for json.dump).
+
+    - batch: recorded as the graph's `batch` (so that `plan-cli --batch N` can rescale it);
+      default: the first graph input's first dimension."""
     model = shape_inference.infer_shapes(onnx.load(path), strict_mode=True)
     g = model.graph
     info = {}
@@ -97,6 +100,9 @@ def import_onnx(path: str, batch: int | None = None, name: str | None = None) ->
             }.items() if v is not None}
         layers.append(layer)
     outputs = [alias.get(o.name, o.name) for o in g.output]
+    if batch is None:
+        first = next((t for t in tensors if t.get("kind") == "input" and t["shape"]), None)
+        batch = first["shape"][0] if first else None
     graph = {"name": name or g.name or "onnx-model"}
     if batch is not None:
         graph["batch"] = batch
