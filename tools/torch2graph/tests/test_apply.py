@@ -62,3 +62,55 @@ def test_the_plan_holds_less_memory_for_backward(plan_cli):
     # keeps about half.
     assert 32 * 2**20 <= held["none"] <= 34 * 2**20
     assert held[plan] < 0.6 * held["none"]
+
+
+import re
+
+import pytest
+import torchvision
+
+
+def _budgets(plan_cli, training):
+    """The smallest budget best-baseline reaches and the midpoint between it and the peak (at
+    small inputs the parameters dominate, so 30-70% of the peak has no plan)."""
+    peak = subprocess.run([plan_cli, "plan", training, "--budget", "100%", "--solver", "checkpoint-all"], capture_output=True, text=True)
+    top = int(re.search(r"peak: +[^(]*\((\d+) B\)", peak.stdout).group(1))
+    low = subprocess.run([plan_cli, "plan", training, "--budget", "1%", "--solver", "best-baseline", "--time-limit", "3"],
+                         capture_output=True, text=True)
+    least = int(re.search(r"smallest feasible budget found is [^(]*\((\d+) B\)", low.stderr).group(1))
+    return {"tight": least, "middle": (least + top) // 2}
+
+
+@pytest.mark.parametrize("name,budget", [("resnet18", "tight"), ("resnet18", "middle"), ("densenet121", "middle"),
+                                         ("mobilenet_v3_small", "middle")])
+def test_stock_models_with_in_place_ops_and_batch_norm(plan_cli, name, budget):
+    # torchvision's models as they are: in-place ReLU/Hardswish, `out += identity`, batch norm's
+    # running statistics (issue 17: "Tensor cached during selective activation checkpoint has
+    # been mutated"). One training step under the plan: gradients and every buffer as after the
+    # plain step, bit for bit.
+    torch.manual_seed(0)
+    base = getattr(torchvision.models, name)(num_classes=10)
+    x, labels = torch.randn(2, 3, 32, 32), torch.randint(0, 10, (2,))
+    base.train()
+    with tempfile.TemporaryDirectory() as d:
+        forward, training, plan = (os.path.join(d, n) for n in ("f.json", "t.json", "plan.json"))
+        open(forward, "w").write(dumps(export(base, (x,), name=name, batch=2)))
+        run_cli(plan_cli, "export", forward, "--training", "-o", training)
+        bytes_ = _budgets(plan_cli, training)[budget]
+        run_cli(plan_cli, "plan", training, "--budget", f"{bytes_}B", "--solver", "best-baseline", "--time-limit", "5", "-o", plan)
+        plan = json.load(open(plan))
+    assert recomputed_layers(plan), f"the plan at {budget} must recompute something"
+    import copy
+    model = copy.deepcopy(base)
+    planned = PlannedModule(model, plan, (x,))
+    before = [b.clone() for b in model.buffers()]
+    assert all(torch.equal(a, b) for a, b in zip(before, base.buffers())), "building the planned module moved a buffer"
+    # The same random state for both steps (dropout draws the same mask).
+    torch.manual_seed(1)
+    nn.functional.cross_entropy(base(x), labels).backward()
+    torch.manual_seed(1)
+    nn.functional.cross_entropy(planned(x), labels).backward()
+    assert all(torch.equal(a.grad, b.grad) for a, b in zip(base.parameters(), model.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(base.buffers(), model.buffers()))
+    # The model's own in-place flags are as they were.
+    assert [getattr(m, "inplace", None) for m in base.modules()] == [getattr(m, "inplace", None) for m in model.modules()]

@@ -13,18 +13,63 @@ package exported from the same model.
     loss = planned(x).sum(); loss.backward()                # gradients as without the plan
 
 Recomputation replays the same operations on the same inputs, with the RNG state restored
-(dropout draws the same mask), so gradients are the same; layers with side effects in their
-forward (batch normalization's running statistics) update them again when recomputed.
+(dropout draws the same mask), so gradients are the same. Stock models work unchanged:
+
+- in-place ops run out of place under the plan (modules with `inplace=True`, `F.relu(...,
+  inplace=True)`, `x += y`), since a tensor the plan keeps must not change after it is saved;
+  the model's own flags are restored after each run;
+- ops that mutate their inputs (batch normalization's running statistics and batch counter)
+  are never cached, and every buffer is put back after a recomputation, so the running
+  statistics end as after a plain step (recomputing batch norm in training mode uses the
+  batch's statistics, not the running ones, so its outputs do not change).
 """
 from __future__ import annotations
 
+import operator
+from contextlib import contextmanager
 from functools import partial
 
 import torch
 import torch.nn as nn
+from torch.utils._python_dispatch import _disable_current_modes
 from torch.utils.checkpoint import CheckpointPolicy, checkpoint, create_selective_checkpoint_contexts
 
 from .export import _Recorder, _graph, trace
+
+
+# In-place operators fx records for `x += y` and the like, with their out-of-place twins.
+_OUT_OF_PLACE = {operator.iadd: operator.add, operator.isub: operator.sub, operator.imul: operator.mul,
+                 operator.itruediv: operator.truediv}
+
+
+# Ops that allocate a fresh tensor, often filled in place next (dropout's mask on CPU:
+# empty_like, then bernoulli_): recomputed, never cached, so that the fill does not mutate a
+# cached tensor. They cost nothing to redo.
+_FACTORIES = {"empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided", "zeros", "zeros_like",
+              "new_zeros", "ones", "ones_like", "new_ones", "full", "full_like", "new_full"}
+
+
+def _is_mutating(op) -> bool:
+    """Whether an ATen op writes to one of its inputs (add_, a batch norm's running statistics)
+    or allocates a tensor to be written next (``_FACTORIES``)."""
+    schema = getattr(op, "_schema", None)
+    if schema is not None and schema.is_mutable:
+        return True
+    packet = getattr(op, "overloadpacket", None)
+    return getattr(packet, "__name__", "") in _FACTORIES
+
+
+@contextmanager
+def _out_of_place(model: nn.Module):
+    """Sets `inplace = False` on every submodule that has it set, restoring the flags after."""
+    changed = [m for m in model.modules() if getattr(m, "inplace", False) is True]
+    for m in changed:
+        m.inplace = False
+    try:
+        yield
+    finally:
+        for m in changed:
+            m.inplace = True
 
 
 def recomputed_layers(plan: dict) -> set[str]:
@@ -58,8 +103,12 @@ class PlannedModule(nn.Module):
         self.gm = trace(model, leaves)
         node_map: dict = {}
         recorder = _Recorder(self.gm, count_flops=False)
+        # The run that names the layers must not move the model's buffers (running statistics).
+        buffers = [(b, b.detach().clone()) for b in model.buffers()]
         with torch.no_grad():
             outputs = recorder.run(*example_inputs)
+            for b, value in buffers:
+                b.copy_(value)
         _graph(self.gm, recorder, model, "planned", None, None, None, outputs, node_map)
         recompute = recomputed_layers(plan)
         known = {layer for layer, _ in node_map.values()}
@@ -67,13 +116,39 @@ class PlannedModule(nn.Module):
         if unknown:
             raise ValueError(f"the plan recomputes layers this model does not have: {', '.join(unknown[:5])}")
         self.recompute_nodes = {node for node, (layer, _) in node_map.items() if layer in recompute}
+        # In this module's own graph, in-place calls become out-of-place ones.
+        for node in self.gm.graph.nodes:
+            if node.op == "call_function" and node.target in _OUT_OF_PLACE:
+                node.target = _OUT_OF_PLACE[node.target]
+            if node.op in ("call_function", "call_method") and node.kwargs.get("inplace") is True:
+                node.kwargs = {**node.kwargs, "inplace": False}
+        self.gm.recompile()
 
     def forward(self, *args):
         interpreter = _Current(self.gm)
         nodes = self.recompute_nodes
+        runs = [0]
 
         def policy(ctx, op, *a, **k):
-            return CheckpointPolicy.PREFER_RECOMPUTE if interpreter.current in nodes else CheckpointPolicy.MUST_SAVE
+            # Recomputed: the plan's layers and ops that write to their inputs.
+            if interpreter.current in nodes or _is_mutating(op):
+                return CheckpointPolicy.PREFER_RECOMPUTE
+            return CheckpointPolicy.MUST_SAVE
 
-        return checkpoint(interpreter.run, *args, use_reentrant=False,
+        def run(*inputs):
+            runs[0] += 1
+            # A second run is the recomputation for backward: put every buffer back afterwards.
+            # The snapshot and the restore run outside checkpoint's dispatch modes, which expect a
+            # recomputation to replay exactly the forward's ops.
+            with _disable_current_modes():
+                buffers = [(b, b.detach().clone()) for b in self.model.buffers()] if runs[0] > 1 else []
+            try:
+                with _out_of_place(self.model):
+                    return interpreter.run(*inputs)
+            finally:
+                with _disable_current_modes(), torch.no_grad():
+                    for b, value in buffers:
+                        b.copy_(value)
+
+        return checkpoint(run, *args, use_reentrant=False,
                           context_fn=partial(create_selective_checkpoint_contexts, policy))
