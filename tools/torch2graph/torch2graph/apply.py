@@ -100,7 +100,7 @@ class PlannedModule(nn.Module):
     def __init__(self, model: nn.Module, plan: dict, example_inputs: tuple, leaves=()):
         super().__init__()
         self.model = model
-        self.gm = trace(model, leaves)
+        self.gm = trace(model, leaves, len(example_inputs))
         node_map: dict = {}
         recorder = _Recorder(self.gm, count_flops=False)
         # The run that names the layers must not move the model's buffers (running statistics).

@@ -35,7 +35,7 @@ class SavedByLayer:
 def measure(model: nn.Module, example_inputs: tuple, leaves=(), name: str = "model", batch=None,
             input_names=None) -> tuple[dict, dict[str, SavedByLayer]]:
     """The forward graph (as `export` writes it) and, per layer name, what autograd saved for it."""
-    gm = trace(model, leaves)
+    gm = trace(model, leaves, len(example_inputs))
     state = {}  # storage pointers of parameters and buffers
     for pname, p in model.named_parameters():
         state.setdefault(p.untyped_storage().data_ptr(), ("parameter", pname))
