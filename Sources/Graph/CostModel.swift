@@ -56,6 +56,13 @@ public enum CostModel {
             (4, ["sigmoid", "hardswish", "elu"]),
             (5, ["tanh", "silu", "swish", "mish"]),
             (8, ["gelu"]),
+            // Interpolation: bilinear is three linear interpolations of two operations each per
+            // output element, plus the weights (the graph does not record the mode; nearest
+            // neighbour would be a copy, so this is the upper figure).
+            (7, ["upsample", "interpolate", "upsample_bilinear2d"]),
+            (1, ["upsample_nearest2d"]),
+            // x^p: a logarithm, a product and an exponential per element (exp and log at 3 each).
+            (7, ["pow"]),
         ]
         for (c, names) in perElement { for n in names { table[n] = .elementwise(perElement: c) } }
         for n in ["add", "sub", "mul", "div", "bias_add", "residual_add", "sum", "maximum", "minimum"] { table[n] = .arithmetic }

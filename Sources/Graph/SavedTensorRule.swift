@@ -57,6 +57,9 @@ struct SavedTensorRule {
             switch op.lowercased() {
             case "relu", "relu6", "sigmoid", "tanh", "hardtanh", "exp", "sqrt", "rsqrt", "elu":
                 return SavedTensorRule(saved: [.output(0)])
+            case "upsample", "interpolate", "upsample_bilinear2d", "upsample_nearest2d":
+                // The backward reads only the sizes (PyTorch's upsample_*_backward).
+                return SavedTensorRule(saved: [])
             case "masked_fill", "where":
                 // Only the mask (a graph tensor when it is one) decides where the gradient flows.
                 return SavedTensorRule(saved: [.input(1)])

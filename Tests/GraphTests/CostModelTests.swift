@@ -36,6 +36,15 @@ struct CostModelTests {
         #expect(m.macs == Double(2 * 3 * 7 * 5))
     }
 
+    /// Interpolation and powers, which exported segmentation models use (issue 17): per output
+    /// element 7 (bilinear: three linear interpolations, the weights), 1 for nearest, 7 for pow.
+    @Test func upsampleAndPow() throws {
+        let x = Tensor(name: "x", shape: [1, 2, 4, 4]), y = Tensor(name: "y", shape: [1, 2, 8, 8])
+        #expect(try cost("upsample", [x], [y]).flops == Double(7 * 128))
+        #expect(try cost("upsample_nearest2d", [x], [y]).flops == Double(128))
+        #expect(try cost("pow", [x], [x]).flops == Double(7 * 32))
+    }
+
     @Test func attention() throws {
         let c = try cost("attention", [Tensor(name: "q", shape: [1, 2, 4, 8]), Tensor(name: "k", shape: [1, 2, 6, 8]), Tensor(name: "v", shape: [1, 2, 6, 8])],
                          [Tensor(name: "o", shape: [1, 2, 4, 8])])
