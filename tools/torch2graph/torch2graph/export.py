@@ -77,7 +77,7 @@ FUNCTION_OPS = {
     F.dropout: "dropout", F.scaled_dot_product_attention: "attention", F.interpolate: "upsample",
     F.adaptive_avg_pool2d: "adaptive_avg_pool2d", F.max_pool2d: "max_pool2d", F.avg_pool2d: "avg_pool2d",
     F.cross_entropy: "cross_entropy", F.mse_loss: "mse_loss", F.embedding: "embedding", torch.mean: "mean",
-    torch.transpose: "transpose", torch.permute: "permute", torch.reshape: "reshape", torch.split: "split",
+    torch.transpose: "transpose", torch.swapaxes: "transpose", torch.permute: "permute", torch.reshape: "reshape", torch.split: "split",
     torch.chunk: "split", torch.exp: "exp", torch.sqrt: "sqrt", torch.rsqrt: "rsqrt", torch.pow: "pow",
 }
 METHOD_OPS = {
@@ -85,6 +85,7 @@ METHOD_OPS = {
     "softmax": "softmax", "mean": "mean", "add": "add", "mul": "mul", "relu": "relu", "split": "split",
     "chunk": "split", "matmul": "matmul", "exp": "exp", "pow": "pow", "sum": "sum", "sigmoid": "sigmoid",
     "tanh": "tanh", "unsqueeze": "view", "squeeze": "view", "expand": "expand", "masked_fill": "masked_fill",
+    "swapaxes": "transpose",
 }
 ALIAS_METHODS = {"contiguous", "clone", "detach", "to", "float", "type_as"}
 # The op names this exporter maps torch modules, functions and methods to: the ops the planner's
@@ -269,6 +270,10 @@ def _graph(gm, recorder, model, name, batch, input_names, dtype_override, output
                 continue
             if not _has_tensor(value):
                 continue  # shapes, sizes and other non-tensor values
+            if isinstance(node.target, type) and issubclass(node.target, tuple):
+                # A named tuple of outputs (GoogLeNetOutputs, InceptionOutputs): no layer.
+                value_tensor[node.name] = operands
+                continue
             op = "slice" if node.target is operator.getitem else FUNCTION_OPS.get(node.target, getattr(node.target, "__name__", str(node.target)))
             lname = unique(node.name)
         else:  # call_method
