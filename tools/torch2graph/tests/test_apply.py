@@ -114,3 +114,32 @@ def test_stock_models_with_in_place_ops_and_batch_norm(plan_cli, name, budget):
     assert all(torch.equal(a, b) for a, b in zip(base.buffers(), model.buffers()))
     # The model's own in-place flags are as they were.
     assert [getattr(m, "inplace", None) for m in base.modules()] == [getattr(m, "inplace", None) for m in model.modules()]
+
+
+def test_one_command_plans_a_module_and_apply_runs_it(plan_cli, tmp_path, capsys):
+    # `python -m torch2graph plan MODULE --input SHAPE --budget B -o plan.json`, then
+    # `torch2graph.apply(model, plan, inputs)`: gradients as in the plain step.
+    from torch2graph import apply
+    from torch2graph.__main__ import main
+    out = tmp_path / "plan.json"
+    # At batch 8 of 64×64 the parameters and their gradients are most of the peak: 97% of it
+    # already needs recomputation.
+    args = ["plan", "torchvision.models:resnet18", "--input", "8,3,64,64", "--factory-args", '{"num_classes": 10}',
+            "--budget", "97%", "--solver", "best-baseline", "--time-limit", "5", "--plan-cli", plan_cli, "-o", str(out)]
+    assert main(args) == 0
+    assert "peak:" in capsys.readouterr().out
+    assert recomputed_layers(json.load(open(out)))
+    torch.manual_seed(0)
+    base = torchvision.models.resnet18(num_classes=10).train()
+    import copy
+    model = copy.deepcopy(base)
+    x, labels = torch.randn(8, 3, 64, 64), torch.randint(0, 10, (8,))
+    planned = apply(model, str(out), (x,))
+    nn.functional.cross_entropy(base(x), labels).backward()
+    nn.functional.cross_entropy(planned(x), labels).backward()
+    assert all(torch.equal(a.grad, b.grad) for a, b in zip(base.parameters(), model.parameters()))
+    # A budget no plan reaches: plan-cli's message and a non-zero status, no plan file.
+    tight = [a if a != "97%" else "1%" for a in args[:-1]] + [str(tmp_path / "none.json")]
+    assert main(tight) != 0
+    assert "no plan fits" in capsys.readouterr().err
+    assert not (tmp_path / "none.json").exists()

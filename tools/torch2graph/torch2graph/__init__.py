@@ -6,6 +6,6 @@ __all__ = ["export", "trace", "parameter_count", "tensor_bytes", "dumps"]
 from .saved import measure, compare, SavedByLayer, Comparison
 
 __all__ += ["measure", "compare", "SavedByLayer", "Comparison"]
-from .apply import PlannedModule, recomputed_layers
+from .apply import PlannedModule, apply, recomputed_layers
 
-__all__ += ["PlannedModule", "recomputed_layers"]
+__all__ += ["PlannedModule", "apply", "recomputed_layers"]

@@ -3,6 +3,7 @@
     python -m torch2graph bundled --out fixtures/models          # the bundled fixtures
     python -m torch2graph module torchvision.models:resnet18 --input 32,3,224,224 -o r18.json
     python -m torch2graph onnx model.onnx -o model.json
+    python -m torch2graph plan torchvision.models:resnet18 --input 32,3,224,224 --budget 50% -o plan.json
 """
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import argparse
 import importlib
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 import torch
 
@@ -42,6 +46,16 @@ def main(argv=None) -> int:
     m.add_argument("--name", help="graph name")
     m.add_argument("--factory-args", metavar="JSON", help='keyword arguments for the factory, as a JSON object, for example \'{"image_size": 64}\'')
     m.add_argument("-o", "--output", required=True)
+    pl = sub.add_parser("plan", help="export a module, derive its training graph and plan it with plan-cli, in one command")
+    pl.add_argument("factory", help="for example torchvision.models:resnet18")
+    pl.add_argument("--input", type=_shape, action="append", required=True, help="an input's shape (repeat for several inputs)")
+    pl.add_argument("--factory-args", metavar="JSON", help="keyword arguments for the factory, as a JSON object")
+    pl.add_argument("--budget", required=True, help="memory budget: bytes with a unit (6GiB) or a share of the checkpoint-all peak (50%%)")
+    pl.add_argument("--solver", default="ilp", help="plan-cli's solver (default ilp)")
+    pl.add_argument("--time-limit", default="60", help="seconds for plan-cli (default 60)")
+    pl.add_argument("--optimizer", help="plan the optimizer's state too (sgd, momentum, adam)")
+    pl.add_argument("--plan-cli", help="the plan-cli binary (default: on PATH, else this repository's .build)")
+    pl.add_argument("-o", "--output", required=True, help="the plan file to write")
     o = sub.add_parser("onnx", help="import an ONNX model (shape inference is run first)")
     o.add_argument("model")
     o.add_argument("--batch", type=int, help="the batch size to record")
@@ -68,7 +82,7 @@ def main(argv=None) -> int:
                     f.write(dumps(q))
                 print(f"{qpath}: int8")
         return 0
-    if args.command == "module":
+    if args.command in ("module", "plan"):
         module_name, _, attr = args.factory.partition(":")
         if not attr:
             parser.error("factory: expected package.module:callable, for example torchvision.models:resnet18")
@@ -89,6 +103,8 @@ def main(argv=None) -> int:
         except TypeError as e:
             parser.error(f"factory: {args.factory}(**{kwargs}) failed: {e}")
         inputs = tuple(torch.randn(*s) for s in args.input)
+        if args.command == "plan":
+            return _plan(parser, args, model, inputs, attr)
         graph = export(model, inputs, name=args.name or attr, batch=args.batch or args.input[0][0], dtype=args.dtype)
         with open(args.output, "w") as f:
             f.write(dumps(graph))
@@ -102,6 +118,44 @@ def main(argv=None) -> int:
         print(f"{args.output}: {len(graph['layers'])} layers, {parameter_count(graph):,} parameters")
         return 0
     return 2
+
+
+def find_plan_cli(given: str | None = None) -> str | None:
+    """The plan-cli binary: `given`, else on PATH, else this repository's release or debug build."""
+    if given:
+        return given if os.path.isfile(given) else None
+    found = shutil.which("plan-cli")
+    if found:
+        return found
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    for config in ("release", "debug"):
+        path = os.path.join(root, ".build", config, "plan-cli")
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def _plan(parser, args, model, inputs, name) -> int:
+    """Export, derive the training graph, plan: the `plan` command."""
+    cli = find_plan_cli(args.plan_cli)
+    if cli is None:
+        parser.error("plan-cli not found: put it on PATH, build it (swift build -c release), or give --plan-cli")
+    model.train()
+    graph = export(model, inputs, name=name, batch=args.input[0][0])
+    with tempfile.TemporaryDirectory() as d:
+        forward, training = os.path.join(d, "forward.json"), os.path.join(d, "training.json")
+        with open(forward, "w") as f:
+            f.write(dumps(graph))
+        derive = [cli, "export", forward, "--training", "-o", training] + (["--optimizer", args.optimizer] if args.optimizer else [])
+        steps = [derive, [cli, "plan", training, "--budget", args.budget, "--solver", args.solver, "--time-limit", args.time_limit,
+                          "-o", args.output]]
+        for command in steps:
+            r = subprocess.run(command, capture_output=True, text=True)
+            if r.returncode != 0:
+                sys.stderr.write(r.stderr)
+                return r.returncode
+        sys.stdout.write(r.stdout)
+    return 0
 
 
 if __name__ == "__main__":

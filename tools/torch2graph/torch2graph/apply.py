@@ -152,3 +152,13 @@ class PlannedModule(nn.Module):
 
         return checkpoint(run, *args, use_reentrant=False,
                           context_fn=partial(create_selective_checkpoint_contexts, policy))
+
+
+def apply(model: nn.Module, plan: dict | str, example_inputs: tuple, leaves=()) -> PlannedModule:
+    """The module to train under `plan` (a plan dict or the path of a plan file, made for a graph
+    exported from `model`, for example by `python -m torch2graph plan`)."""
+    if isinstance(plan, str):
+        import json
+        with open(plan) as f:
+            plan = json.load(f)
+    return PlannedModule(model, plan, example_inputs, leaves)
