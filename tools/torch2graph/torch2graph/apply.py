@@ -18,10 +18,10 @@ Recomputation replays the same operations on the same inputs, with the RNG state
 - in-place ops run out of place under the plan (modules with `inplace=True`, `F.relu(...,
   inplace=True)`, `x += y`), since a tensor the plan keeps must not change after it is saved;
   the model's own flags are restored after each run;
-- ops that mutate their inputs (batch normalization's running statistics and batch counter)
-  are never cached, and every buffer is put back after a recomputation, so the running
-  statistics end as after a plain step (recomputing batch norm in training mode uses the
-  batch's statistics, not the running ones, so its outputs do not change).
+- in-place and allocating ops are never cached (``_is_mutating``), and every buffer is put back
+  after a recomputation, so the running statistics and batch counter end as after a plain step
+  (recomputing batch norm in training mode uses the batch's statistics, not the running ones,
+  so its outputs do not change).
 """
 from __future__ import annotations
 
@@ -50,10 +50,12 @@ _FACTORIES = {"empty", "empty_like", "empty_strided", "new_empty", "new_empty_st
 
 
 def _is_mutating(op) -> bool:
-    """Whether an ATen op writes to one of its inputs (add_, a batch norm's running statistics)
-    or allocates a tensor to be written next (``_FACTORIES``)."""
+    """Whether an ATen op returns an input it writes to (in-place ops: add_, bernoulli_) or
+    allocates a tensor to be written next (``_FACTORIES``): outputs that must not be cached.
+    Batch norm writes its running statistics but returns fresh tensors: it may be cached (then it
+    does not run again when recomputed, and the statistics are not updated twice)."""
     schema = getattr(op, "_schema", None)
-    if schema is not None and schema.is_mutable:
+    if schema is not None and any(r.alias_info is not None and r.alias_info.is_write for r in schema.returns):
         return True
     packet = getattr(op, "overloadpacket", None)
     return getattr(packet, "__name__", "") in _FACTORIES
@@ -130,7 +132,7 @@ class PlannedModule(nn.Module):
         runs = [0]
 
         def policy(ctx, op, *a, **k):
-            # Recomputed: the plan's layers and ops that write to their inputs.
+            # Recomputed: the plan's layers and in-place or allocating ops.
             if interpreter.current in nodes or _is_mutating(op):
                 return CheckpointPolicy.PREFER_RECOMPUTE
             return CheckpointPolicy.MUST_SAVE
