@@ -12,6 +12,16 @@ struct LayoutFittingTests {
         return o
     }()
 
+    /// A recorded layout passes `PlanLayout.check` and the pairwise overlap check of
+    /// ``ArenaLayoutTests`` for the instances of `problem`.
+    static func expectValid(_ recorded: PlanLayout?, _ problem: LayoutProblem, _ label: String) throws {
+        let r = try #require(recorded, "\(label): no layout recorded")
+        let offsets = try r.check(against: problem)
+        let layout = ArenaLayout(strategy: "recorded", offsets: offsets, arenaBytes: r.arenaBytes,
+                                 peakLiveBytes: problem.peakLiveBytes, lowerBound: problem.lowerBound, seconds: 0)
+        ArenaLayoutTests.expectValid(layout, problem, label)
+    }
+
     /// One level, at budgets where the plan made for the sum often does not fit after layout
     /// (its own peak, with 4-byte alignment, sizes being 1 to tens of bytes): the plan returned fits after layout, replays
     /// within the budget, and its recorded layout is valid for its instances. Re-planning is
@@ -40,11 +50,7 @@ struct LayoutFittingTests {
             let replay = try PlanSimulator.replay(laidOut.schedule.plan, on: g, costs: costs, budget: budget)
             #expect(replay.peakBytes <= budget)
             let problem = try LayoutProblem.oneLevel(laidOut.schedule.plan, on: g, alignment: 4)
-            let recorded = try #require(laidOut.schedule.plan.layout)
-            let offsets = try recorded.check(against: problem)
-            let layout = ArenaLayout(strategy: "recorded", offsets: offsets, arenaBytes: recorded.arenaBytes,
-                                     peakLiveBytes: problem.peakLiveBytes, lowerBound: problem.lowerBound, seconds: 0)
-            ArenaLayoutTests.expectValid(layout, problem, "seed \(seed)")
+            try Self.expectValid(laidOut.schedule.plan.layout, problem, "seed \(seed)")
         }
         #expect(fitted >= 6, "plans fitted after layout: \(fitted)")
         #expect(replanned >= 1, "no case needed re-planning")
@@ -78,11 +84,7 @@ struct LayoutFittingTests {
                 #expect(abs(timing.totalTime - laidOut.planned.timing.totalTime) <= 1e-9 * max(1, timing.totalTime), "seed \(seed)")
                 let (fast, slow) = try LayoutProblem.twoLevel(timing, alignment: 64)
                 for (problem, recorded, level) in [(fast, again.fastLayout, "fast"), (slow, again.slowLayout, "slow")] {
-                    let r = try #require(recorded)
-                    let offsets = try r.check(against: problem)
-                    let layout = ArenaLayout(strategy: "recorded", offsets: offsets, arenaBytes: r.arenaBytes,
-                                             peakLiveBytes: problem.peakLiveBytes, lowerBound: problem.lowerBound, seconds: 0)
-                    ArenaLayoutTests.expectValid(layout, problem, "seed \(seed), \(solver.rawValue), \(level)")
+                    try Self.expectValid(recorded, problem, "seed \(seed), \(solver.rawValue), \(level)")
                 }
             }
         }

@@ -46,12 +46,12 @@ public enum CheckpointPlanner {
         let deadline = options.deadline ?? Deadline(secondsFromNow: options.timeLimit)
         if options.reordersLayers, graph.layers.count > 2, graph.layers.allSatisfy({ $0.phase == .forward }) {
             options.reordersLayers = false  // decided here, for every solver this call runs
-            let given = graph.keepEverythingPeak(order: Array(graph.layers.indices))
             let orderDeadline = Deadline(secondsFromNow: max(0.01, (deadline.secondsLeft ?? 60) * 0.05))
             let found = graph.memoryAwareOrder(restarts: options.orderRestarts, deadline: orderDeadline)
-            var each = options
-            each.deadline = deadline
+            let given = found.givenPeak
             if found.peak < given {
+                var each = options
+                each.deadline = deadline
                 options.reportPhase("layer order: memory-aware, keep-everything peak \(found.peak) B (given order: \(given) B)", since: start)
                 let reordered = try graph.reordered(found.order)
                 let perLayer = reordered.layers.map { costs.perLayer[graph.layerID(named: $0.name)!] }

@@ -26,11 +26,13 @@ extension ComputeGraph {
     /// than either.
     /// - Complexity: O(L · R + E) per run for R layers ready at a time; every run, the first
     ///   included, stops at `deadline` (an unfinished order is not a candidate).
-    func memoryAwareOrder(restarts: Int, seed: UInt64 = 1, deadline: Deadline = .none) -> (order: [LayerID], peak: Int) {
+    /// - Returns: the order, its peak, and the peak of the order given.
+    func memoryAwareOrder(restarts: Int, seed: UInt64 = 1, deadline: Deadline = .none) -> (order: [LayerID], peak: Int, givenPeak: Int) {
         let meanBytes = Double(tensors.reduce(0) { $0 + $1.bytes }) / Double(max(1, tensors.count))
         var rng = SplitMix64(seed: seed)
         // The order given is the first candidate: the result is never worse.
-        var best: (order: [LayerID], peak: Int)? = (Array(layers.indices), keepEverythingPeak(order: Array(layers.indices)))
+        let givenPeak = keepEverythingPeak(order: Array(layers.indices))
+        var best: (order: [LayerID], peak: Int) = (Array(layers.indices), givenPeak)
         for run in 0...max(0, restarts) {
             if run > 0, deadline.hasPassed { break }
             let noise = run == 0 ? 0 : meanBytes
@@ -52,16 +54,16 @@ extension ComputeGraph {
                 let l = ready.remove(at: chosen)
                 order.append(l)
                 peak = max(peak, state.run(l))
-                if let b = best, peak >= b.peak { break }  // cannot beat the best any more
+                if peak >= best.peak { break }  // cannot beat the best any more
                 // A reader counts each producer once (`indegree` above).
                 for r in Set(layerOutputs[l].flatMap { consumers[$0] }).sorted() {
                     indegree[r] -= 1
                     if indegree[r] == 0 { ready.append(r) }
                 }
             }
-            if order.count == layers.count, best == nil || peak < best!.peak { best = (order, peak) }
+            if order.count == layers.count, peak < best.peak { best = (order, peak) }
         }
-        return best!
+        return (best.order, best.peak, givenPeak)
     }
 
     /// The same graph with its layers given in `order` (a topological order of this graph's

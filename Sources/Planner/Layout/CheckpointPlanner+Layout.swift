@@ -41,28 +41,18 @@ extension CheckpointPlanner {
         let total = options.timeLimit ?? 60
         var smallestArena = Int.max
         var firstError: PlanError?
-        let search = try LayoutFitting<(PlannedSchedule, ArenaLayout)>.search(budget: budget, alignment: alignment, timeLimit: total) {
+        typealias Fitting = LayoutFitting<(PlannedSchedule, ArenaLayout)>
+        let search = try Fitting.search(budget: budget, alignment: alignment, timeLimit: total) {
             (sum, seconds) throws(PlanError) in
-            var each = options
-            each.timeLimit = seconds * 0.8
-            each.deadline = nil
-            let planned: PlannedSchedule
-            do throws(PlanError) {
-                planned = try plan(graph, costs: costs, budget: sum, solver: solver, options: each)
-            } catch {
-                guard case .infeasibleBudget = error else {
-                    if error.isOutOfTime { firstError = firstError ?? error; return nil }
-                    throw error
-                }
-                firstError = firstError ?? error
-                return nil
-            }
-            let (laidOut, layout) = try layOut(planned, on: graph, alignment: alignment, strategy: strategy,
-                                               options: LayoutOptions(timeLimit: max(0.05, seconds * 0.2), solver: options.solver))
+            let (planning, layoutOptions) = Fitting.shares(of: options, seconds: seconds)
+            guard let planned = try Fitting.planOrNone(&firstError, { () throws(PlanError) in
+                try plan(graph, costs: costs, budget: sum, solver: solver, options: planning)
+            }) else { return nil }
+            let (laidOut, layout) = try layOut(planned, on: graph, alignment: alignment, strategy: strategy, options: layoutOptions)
             smallestArena = min(smallestArena, layout.arenaBytes)
             return ((laidOut, layout), laidOut.simulation.computeCost, layout.arenaBytes)
         }
-        let attempts = search.attempts.map { LayoutFitting<Void>.Attempt(sumBudget: $0.sumBudget, cost: $0.cost, arenaBytes: $0.arenaBytes) }
+        let attempts = search.plainAttempts
         guard let best = search.best else {
             if smallestArena == Int.max, let firstError { throw firstError }
             throw .invalidRequest("\(solver.rawValue): no plan's arena fits \(Units.bytes(budget)) (\(budget) B) after layout (alignment \(alignment) B); the smallest arena found is \(Units.bytes(smallestArena)) (\(smallestArena) B); plans tried: \(LaidOutSchedule.text(attempts))")

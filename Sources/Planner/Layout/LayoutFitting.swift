@@ -81,3 +81,34 @@ public struct LayoutFitting<Planned> {
         return result
     }
 }
+
+extension LayoutFitting {
+    /// The attempts without their plans (their sum budgets, costs and arenas).
+    public var plainAttempts: [LayoutFitting<Void>.Attempt] {
+        attempts.map { LayoutFitting<Void>.Attempt(sumBudget: $0.sumBudget, cost: $0.cost, arenaBytes: $0.arenaBytes) }
+    }
+
+    /// How an attempt of `seconds` shares them: 80% to plan (with no deadline of its own, as the
+    /// search keeps the clock) and the rest, at least 50 ms, to lay the plan out.
+    static func shares(of options: ILPOptions, seconds: Double) -> (planning: ILPOptions, layout: LayoutOptions) {
+        var planning = options
+        planning.timeLimit = seconds * 0.8
+        planning.deadline = nil
+        return (planning, LayoutOptions(timeLimit: max(0.05, seconds * 0.2), solver: options.solver))
+    }
+
+    /// Runs one attempt's planner: its plan, or `nil` when it has none at that sum (no plan fits,
+    /// or none was found in time), the first such error kept in `firstError`; other errors pass.
+    static func planOrNone<T>(_ firstError: inout PlanError?, _ plan: () throws(PlanError) -> T) throws(PlanError) -> T? {
+        do throws(PlanError) {
+            return try plan()
+        } catch {
+            guard case .infeasibleBudget = error else {
+                if error.isOutOfTime { firstError = firstError ?? error; return nil }
+                throw error
+            }
+            firstError = firstError ?? error
+            return nil
+        }
+    }
+}

@@ -48,34 +48,24 @@ extension TwoLevelPlanner {
         var firstError: PlanError?
         var slowOver: (arena: Int, fastBytes: Int)?
         let minimum = minimumFastBytes(graph)
-        let search = try LayoutFitting<(TimedPlan, ArenaLayout, ArenaLayout)>.search(budget: memory.fastBytes, alignment: alignment, timeLimit: total) {
+        typealias Fitting = LayoutFitting<(TimedPlan, ArenaLayout, ArenaLayout)>
+        let search = try Fitting.search(budget: memory.fastBytes, alignment: alignment, timeLimit: total) {
             (sum, seconds) throws(PlanError) in
             // Below the least fast memory any plan needs there is nothing to try.
             guard sum >= minimum else {
                 firstError = firstError ?? .infeasibleBudget(budgetBytes: sum, minimumBytes: minimum, solver: solver.rawValue)
                 return nil
             }
-            var each = options
-            each.timeLimit = seconds * 0.8
-            each.deadline = nil
+            let (planning, layoutOptions) = Fitting.shares(of: options, seconds: seconds)
             var smaller = memory
             smaller.fastBytes = sum
-            var planned: TimedPlan
-            do throws(PlanError) {
-                planned = try plan(graph, costs: costs, memory: smaller, solver: solver, options: each)
-            } catch {
-                guard case .infeasibleBudget = error else {
-                    if error.isOutOfTime { firstError = firstError ?? error; return nil }
-                    throw error
-                }
-                firstError = firstError ?? error
-                return nil
-            }
+            guard var planned = try Fitting.planOrNone(&firstError, { () throws(PlanError) in
+                try plan(graph, costs: costs, memory: smaller, solver: solver, options: planning)
+            }) else { return nil }
             // The authoritative replay, within the real device.
             planned.timing = try TimingSimulator.replay(planned.plan, on: graph, costs: costs, memory: memory)
             planned.plan.budgetBytes = memory.fastBytes
-            let (laidOut, fast, slow) = try layOut(planned, alignment: alignment, strategy: strategy,
-                                                   options: LayoutOptions(timeLimit: max(0.05, seconds * 0.2), solver: options.solver))
+            let (laidOut, fast, slow) = try layOut(planned, alignment: alignment, strategy: strategy, options: layoutOptions)
             smallestArena = min(smallestArena, fast.arenaBytes)
             if slow.arenaBytes > memory.slowBytes {
                 slowOver = (slow.arenaBytes, sum)
@@ -83,7 +73,7 @@ extension TwoLevelPlanner {
             }
             return ((laidOut, fast, slow), laidOut.timing.totalTime, fast.arenaBytes)
         }
-        let attempts = search.attempts.map { LayoutFitting<Void>.Attempt(sumBudget: $0.sumBudget, cost: $0.cost, arenaBytes: $0.arenaBytes) }
+        let attempts = search.plainAttempts
         guard let best = search.best else {
             if let slowOver {
                 throw .invalidRequest("\(solver.rawValue): the slow-memory arena (\(slowOver.arena) B) of the plan for \(slowOver.fastBytes) B of fast memory does not fit the slow memory (\(memory.slowBytes) B) after layout (alignment \(alignment) B)")

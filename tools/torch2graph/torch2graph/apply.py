@@ -74,6 +74,17 @@ def _out_of_place(model: nn.Module):
             m.inplace = True
 
 
+def _snapshot(model: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Every buffer of `model` with a copy of its value, for ``_restore``."""
+    return [(b, b.detach().clone()) for b in model.buffers()]
+
+
+def _restore(buffers: list[tuple[torch.Tensor, torch.Tensor]]) -> None:
+    with torch.no_grad():
+        for b, value in buffers:
+            b.copy_(value)
+
+
 def recomputed_layers(plan: dict) -> set[str]:
     """Forward layers the plan computes more than once."""
     runs: dict[str, int] = {}
@@ -106,11 +117,10 @@ class PlannedModule(nn.Module):
         node_map: dict = {}
         recorder = _Recorder(self.gm, count_flops=False)
         # The run that names the layers must not move the model's buffers (running statistics).
-        buffers = [(b, b.detach().clone()) for b in model.buffers()]
+        buffers = _snapshot(model)
         with torch.no_grad():
             outputs = recorder.run(*example_inputs)
-            for b, value in buffers:
-                b.copy_(value)
+        _restore(buffers)
         _graph(self.gm, recorder, model, "planned", None, None, None, outputs, node_map)
         recompute = recomputed_layers(plan)
         known = {layer for layer, _ in node_map.values()}
@@ -143,14 +153,13 @@ class PlannedModule(nn.Module):
             # The snapshot and the restore run outside checkpoint's dispatch modes, which expect a
             # recomputation to replay exactly the forward's ops.
             with _disable_current_modes():
-                buffers = [(b, b.detach().clone()) for b in self.model.buffers()] if runs[0] > 1 else []
+                buffers = _snapshot(self.model) if runs[0] > 1 else []
             try:
                 with _out_of_place(self.model):
                     return interpreter.run(*inputs)
             finally:
-                with _disable_current_modes(), torch.no_grad():
-                    for b, value in buffers:
-                        b.copy_(value)
+                with _disable_current_modes():
+                    _restore(buffers)
 
         return checkpoint(run, *args, use_reentrant=False,
                           context_fn=partial(create_selective_checkpoint_contexts, policy))
