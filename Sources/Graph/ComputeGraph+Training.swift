@@ -129,7 +129,7 @@ struct TrainingGraphBuilder {
         // 3. Which tensors need a gradient: downstream of a parameter, and upstream of the loss.
         var requiresGrad = [Bool](repeating: false, count: tensors.count)
         for (i, t) in tensors.enumerated() where t.kind == .parameter && t.dtype.isFloatingPoint { requiresGrad[i] = true }
-        for l in layers.indices where ins[l].contains(where: { requiresGrad[$0] }) {
+        for l in layers.indices where ins[l].contains(where: { requiresGrad[$0] }) && !SavedTensorRule.makesConstants(layers[l].op) {
             for o in outs[l] where tensors[o].dtype.isFloatingPoint && tensors[o].name != extraOf[l] { requiresGrad[o] = true }
         }
         var needsGrad = [Bool](repeating: false, count: tensors.count)
@@ -166,6 +166,14 @@ struct TrainingGraphBuilder {
                 case .input(let k): if k < layer.inputs.count { read(layer.inputs[k]) }
                 case .output(let k): if k < layer.outputs.count { read(layer.outputs[k]) }
                 case .allInputs: layer.inputs.forEach { read($0) }
+                case .inputsFrom(let k): layer.inputs.dropFirst(k).forEach { read($0) }
+                case .productPartners:
+                    for k in ins[l].indices where ins[l].indices.contains(where: { $0 != k && ins[l][$0] != ins[l][k] && needsGrad[ins[l][$0]] }) {
+                        read(layer.inputs[k])
+                    }
+                    if layer.op.lowercased() == "div", ins[l].count >= 2, needsGrad[ins[l][1]] { read(layer.inputs[1]) }
+                    // x·x (one tensor twice) reads x.
+                    if Set(ins[l]).count < ins[l].count, let x = ins[l].first, needsGrad[x] { read(layer.inputs[0]) }
                 case .extra: if let e = extraOf[l] { read(e) }
                 }
             }

@@ -71,7 +71,7 @@ public enum CostModel {
         table["mse_loss"] = .loss(perElement: 3)
         table["dropout"] = .dropout
         for n in ["concat", "cat", "reshape", "view", "flatten", "transpose", "permute", "identity", "split",
-                  "slice", "contiguous", "pad", "embedding", "gather", "squeeze", "unsqueeze", "expand", "input", "constant"] {
+                  "slice", "contiguous", "pad", "roll", "embedding", "gather", "squeeze", "unsqueeze", "expand", "input", "constant"] {
             table[n] = .free
         }
         return table

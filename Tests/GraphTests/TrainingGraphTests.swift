@@ -126,6 +126,38 @@ struct TrainingGraphTests {
         #expect(try layer(g, "pool.backward").inputs == ["p.grad", "c"])
     }
 
+    /// Rules checked against PyTorch on Hugging Face models (issue 17): h = linear(x, w); c is an
+    /// input (rotary embedding's cosine: no gradient); m = h·c saves c only; q = h / c saves c
+    /// only; d = c / h saves c and h; n = −m saves nothing; s = where(b, q, d) saves the
+    /// condition b; a = attention(n, s, d, b) saves its mask b too.
+    @Test func productsSaveOnlyWhatTheOtherOperandsGradientNeeds() throws {
+        let f = try ComputeGraph(name: "rules", tensors: [
+            Tensor(name: "x", shape: [2, 4], kind: .input), Tensor(name: "c", shape: [2, 4], kind: .input),
+            Tensor(name: "b", shape: [2, 4], dtype: .bool, kind: .input), Tensor(name: "w", shape: [4, 4], kind: .parameter),
+            Tensor(name: "h", shape: [2, 4]), Tensor(name: "m", shape: [2, 4]), Tensor(name: "q", shape: [2, 4]),
+            Tensor(name: "d", shape: [2, 4]), Tensor(name: "n", shape: [2, 4]), Tensor(name: "s", shape: [2, 4]),
+            Tensor(name: "a", shape: [2, 4]), Tensor(name: "y", shape: [2, 4]),
+        ], layers: [
+            Layer(name: "lin", op: "linear", inputs: ["x", "w"], outputs: ["h"]),
+            Layer(name: "mul", op: "mul", inputs: ["h", "c"], outputs: ["m"]),
+            Layer(name: "div1", op: "div", inputs: ["h", "c"], outputs: ["q"]),
+            Layer(name: "div2", op: "div", inputs: ["c", "h"], outputs: ["d"]),
+            Layer(name: "neg", op: "neg", inputs: ["m"], outputs: ["n"]),
+            Layer(name: "where", op: "where", inputs: ["b", "q", "d"], outputs: ["s"]),
+            Layer(name: "attn", op: "attention", inputs: ["n", "s", "d", "b"], outputs: ["a"]),
+            Layer(name: "mix", op: "mul", inputs: ["a", "h"], outputs: ["y"]),
+        ])
+        let g = try f.training()
+        #expect(try layer(g, "mul.backward").inputs == ["m.grad", "c"])
+        #expect(try layer(g, "div1.backward").inputs == ["q.grad", "c"])
+        #expect(try layer(g, "div2.backward").inputs == ["d.grad", "c", "h"])
+        #expect(try layer(g, "neg.backward").inputs == ["n.grad"])
+        #expect(try layer(g, "where.backward").inputs == ["s.grad", "b"])
+        #expect(try layer(g, "attn.backward").inputs == ["a.grad", "n", "s", "d", "b", "a"])
+        // Both operands need a gradient: each is saved for the other's.
+        #expect(try layer(g, "mix.backward").inputs == ["y.grad", "a", "h"])
+    }
+
     @Test func aTrainingGraphIsTakenAsItIs() throws {
         let g = try Self.fanOut().training()
         #expect(try g.training().layers == g.layers)

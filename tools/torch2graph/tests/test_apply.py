@@ -143,3 +143,22 @@ def test_one_command_plans_a_module_and_apply_runs_it(plan_cli, tmp_path, capsys
     assert main(tight) != 0
     assert "no plan fits" in capsys.readouterr().err
     assert not (tmp_path / "none.json").exists()
+
+
+@pytest.mark.parametrize("name", ["resnet18", "hf-gpt2"])
+def test_measured_memory_under_a_plan_matches_the_prediction(plan_cli, name):
+    # Issue 17, target 3: one training step on the CPU, the bytes held for the backward pass and
+    # the peak measured from the resident set (torch2graph.memory, its own process with
+    # MALLOC_MMAP_THRESHOLD_ set) against the plan's prediction. bench_zoo.py runs the zoo.
+    bench = os.path.join(os.path.dirname(__file__), "..", "bench_zoo.py")
+    r = subprocess.run([sys.executable, bench, name, "--plan-cli", plan_cli], capture_output=True, text=True, check=True)
+    row = json.loads(r.stdout.strip().splitlines()[-1])
+    assert "error" not in row, row
+    assert row["recomputed"] > 0 and row["saved_unexplained"] == 0
+    plain, planned = row["plain"], row["planned"]
+    assert 0.9 <= plain["held"] / plain["predicted_held"] <= 1.12
+    assert 0.9 <= planned["held"] / planned["predicted_held"] <= 1.1
+    # The plan holds less than the plain step.
+    assert planned["held"] < plain["held"]
+    if name == "resnet18":
+        assert 0.9 <= planned["peak"] / planned["predicted_peak"] <= 1.1

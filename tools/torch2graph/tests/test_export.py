@@ -92,8 +92,13 @@ def test_the_graph_is_named_as_asked():
 def test_torchvision_vit_exports_through_multihead_attention_tuples():
     # nn.MultiheadAttention returns (output, None); the encoder block unpacks both (issue 17:
     # IndexError at the second getitem). A small ViT, torchvision's class.
+    # torch.fx keeps nn.MultiheadAttention whole (method="fx"); by default the model is captured
+    # with torch.export instead, op by op (test_zoo checks what that saves).
     model = torchvision.models.VisionTransformer(image_size=32, patch_size=16, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64)
-    graph = export(model, (torch.randn(2, 3, 32, 32),))
+    by_ops = export(model, (torch.randn(2, 3, 32, 32),))
+    assert parameter_count(by_ops) == sum(p.numel() for p in model.parameters())
+    assert len([l for l in by_ops["layers"] if l["op"] == "attention"]) == 2
+    graph = export(model, (torch.randn(2, 3, 32, 32),), method="fx")
     assert parameter_count(graph) == sum(p.numel() for p in model.parameters())
     attention = [l for l in graph["layers"] if l["op"] == "multiheadattention"]
     assert len(attention) == 2
@@ -107,14 +112,16 @@ def test_torchvision_vit_exports_through_multihead_attention_tuples():
 def test_a_leaf_module_as_the_model_is_one_layer():
     # fx cannot trace nn.MultiheadAttention's or nn.TransformerEncoder's own forward; as the
     # model itself each becomes one layer, called with the example inputs.
+    # With method="fx"; by default such a model is captured op by op with torch.export.
     mha = torch.nn.MultiheadAttention(32, 2, batch_first=True)
     x = torch.randn(2, 5, 32)
-    graph = export(mha, (x, x, x))
+    assert {"linear", "matmul", "softmax"} <= {l["op"] for l in export(mha, (x, x, x))["layers"]}  # need_weights: no fused kernel
+    graph = export(mha, (x, x, x), method="fx")
     assert [l["op"] for l in graph["layers"]] == ["multiheadattention"]
     assert len(graph["layers"][0]["inputs"]) == 3 + 4  # query, key, value (one tensor each) and 4 parameters
     assert parameter_count(graph) == sum(p.numel() for p in mha.parameters())
     encoder = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(32, 2, 64, batch_first=True), 2, enable_nested_tensor=False)
-    graph = export(encoder, (x,))
+    graph = export(encoder, (x,), method="fx")
     assert parameter_count(graph) == sum(p.numel() for p in encoder.parameters())
 
 
@@ -132,9 +139,12 @@ def test_an_op_without_a_formula_is_priced_by_the_fallback_with_a_warning():
         def forward(self, x):
             return x + self.drop(self.fc(x))
 
+    # torch.fx keeps stochastic_depth as one call (method="fx"); by default such a library
+    # function makes the exporter capture the model with torch.export, op by op.
     model = Block().train()
+    assert "stochastic_depth" not in {l["op"] for l in export(model, (torch.randn(4, 8),))["layers"]}
     with pytest.warns(UserWarning, match="stochastic_depth"):
-        graph = export(model, (torch.randn(4, 8),))
+        graph = export(model, (torch.randn(4, 8),), method="fx")
     layer = next(l for l in graph["layers"] if l["op"] == "stochastic_depth")
     assert layer["flops"] == 4 * 8  # one operation per output element
     assert graph["exporter"]["cost_fallback"] == ["stochastic_depth"]

@@ -1,8 +1,8 @@
 """PyTorch in, plans out: export modules to MemoryPlanner's graph format, check the tensors autograd
 saves against a training graph, and run a model under a plan's keep/recompute decisions."""
-from .export import export, trace, parameter_count, tensor_bytes, dumps
+from .export import capture, export, trace, parameter_count, tensor_bytes, dumps
 
-__all__ = ["export", "trace", "parameter_count", "tensor_bytes", "dumps"]
+__all__ = ["capture", "export", "trace", "parameter_count", "tensor_bytes", "dumps"]
 from .saved import measure, compare, SavedByLayer, Comparison
 
 __all__ += ["measure", "compare", "SavedByLayer", "Comparison"]

@@ -4,6 +4,8 @@
     python -m torch2graph module torchvision.models:resnet18 --input 32,3,224,224 -o r18.json
     python -m torch2graph onnx model.onnx -o model.json
     python -m torch2graph plan torchvision.models:resnet18 --input 32,3,224,224 --budget 50% -o plan.json
+    python -m torch2graph plan transformers:GPT2LMHeadModel --factory-args '{"n_layer": 4}' \
+        --input 4,256:int64 --budget 50% -o plan.json                # a Hugging Face model from its config
 """
 from __future__ import annotations
 
@@ -21,14 +23,37 @@ import torch
 from .export import dumps, export, parameter_count
 
 
-def _shape(text: str) -> list[int]:
+INPUT_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16, "int64": torch.int64,
+                "int32": torch.int32}
+
+
+def _shape(text: str) -> tuple[list[int], torch.dtype]:
+    """SHAPE[:DTYPE]: 32,3,224,224 (float32) or 4,512:int64 (token ids)."""
+    dims_text, _, dtype_text = text.partition(":")
     try:
-        dims = [int(d) for d in text.split(",")]
+        dims = [int(d) for d in dims_text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"--input: expected comma-separated integers such as 32,3,224,224, got '{text}'")
     if not dims or any(d <= 0 for d in dims):
         raise argparse.ArgumentTypeError(f"--input: dimensions must be positive, got '{text}'")
-    return dims
+    if dtype_text and dtype_text not in INPUT_DTYPES:
+        raise argparse.ArgumentTypeError(f"--input: unknown dtype '{dtype_text}' in '{text}'; expected one of {', '.join(INPUT_DTYPES)}")
+    return dims, INPUT_DTYPES[dtype_text or "float32"]
+
+
+def _example(shape: tuple[list[int], torch.dtype]) -> torch.Tensor:
+    """An example input: normal floats, or integers 0 and 1 (valid token ids of any vocabulary)."""
+    dims, dtype = shape
+    return torch.randn(*dims, dtype=dtype) if dtype.is_floating_point else torch.randint(0, 2, dims, dtype=dtype)
+
+
+def _build(factory, kwargs: dict):
+    """The model: factory(**kwargs), or, for a Hugging Face model class (it names its
+    `config_class`), factory(config_class(**kwargs)): built from a config, with no weights."""
+    config_class = getattr(factory, "config_class", None)
+    if isinstance(factory, type) and config_class is not None:
+        return factory(config_class(**kwargs))
+    return factory(**kwargs)
 
 
 def main(argv=None) -> int:
@@ -40,16 +65,16 @@ def main(argv=None) -> int:
     b.add_argument("--int8", action="store_true", help="also write <name>-int8.json (every float stored as int8: a deployment-quantized model)")
     m = sub.add_parser("module", help="export a module given as package.module:factory")
     m.add_argument("factory", help="for example torchvision.models:resnet18")
-    m.add_argument("--input", type=_shape, action="append", required=True, help="an input's shape (repeat for several inputs)")
+    m.add_argument("--input", type=_shape, action="append", required=True, help="an input's shape, SHAPE[:DTYPE] (4,512:int64 for token ids; repeat for several inputs)")
     m.add_argument("--batch", type=int, help="the batch size to record (default: the first input's first dimension)")
     m.add_argument("--dtype", help="store floats as this dtype (for example int8)")
     m.add_argument("--name", help="graph name")
-    m.add_argument("--factory-args", metavar="JSON", help='keyword arguments for the factory, as a JSON object, for example \'{"image_size": 64}\'')
+    m.add_argument("--factory-args", metavar="JSON", help='keyword arguments for the factory (for a Hugging Face model class: for its config), as a JSON object, for example \'{"image_size": 64}\'')
     m.add_argument("-o", "--output", required=True)
     pl = sub.add_parser("plan", help="export a module, derive its training graph and plan it with plan-cli, in one command")
     pl.add_argument("factory", help="for example torchvision.models:resnet18")
-    pl.add_argument("--input", type=_shape, action="append", required=True, help="an input's shape (repeat for several inputs)")
-    pl.add_argument("--factory-args", metavar="JSON", help="keyword arguments for the factory, as a JSON object")
+    pl.add_argument("--input", type=_shape, action="append", required=True, help="an input's shape, SHAPE[:DTYPE] (4,512:int64 for token ids; repeat for several inputs)")
+    pl.add_argument("--factory-args", metavar="JSON", help="keyword arguments for the factory (for a Hugging Face model class: for its config), as a JSON object")
     pl.add_argument("--budget", required=True, help="memory budget: bytes with a unit (6GiB) or a share of the checkpoint-all peak (50%%)")
     pl.add_argument("--solver", default="ilp", help="plan-cli's solver (default ilp)")
     pl.add_argument("--time-limit", default="60", help="seconds for plan-cli (default 60)")
@@ -99,13 +124,13 @@ def main(argv=None) -> int:
             if not isinstance(kwargs, dict):
                 parser.error("--factory-args: expected a JSON object of keyword arguments, for example '{\"image_size\": 64}'")
         try:
-            model = factory(**kwargs)
+            model = _build(factory, kwargs)
         except TypeError as e:
             parser.error(f"factory: {args.factory}(**{kwargs}) failed: {e}")
-        inputs = tuple(torch.randn(*s) for s in args.input)
+        inputs = tuple(_example(s) for s in args.input)
         if args.command == "plan":
             return _plan(parser, args, model, inputs, attr)
-        graph = export(model, inputs, name=args.name or attr, batch=args.batch or args.input[0][0], dtype=args.dtype)
+        graph = export(model, inputs, name=args.name or attr, batch=args.batch or args.input[0][0][0], dtype=args.dtype)
         with open(args.output, "w") as f:
             f.write(dumps(graph))
         print(f"{args.output}: {len(graph['layers'])} layers, {parameter_count(graph):,} parameters")
@@ -141,7 +166,7 @@ def _plan(parser, args, model, inputs, name) -> int:
     if cli is None:
         parser.error("plan-cli not found: put it on PATH, build it (swift build -c release), or give --plan-cli")
     model.train()
-    graph = export(model, inputs, name=name, batch=args.input[0][0])
+    graph = export(model, inputs, name=name, batch=args.input[0][0][0])
     with tempfile.TemporaryDirectory() as d:
         forward, training = os.path.join(d, "forward.json"), os.path.join(d, "training.json")
         with open(forward, "w") as f:

@@ -1,8 +1,12 @@
 """Export a torch.nn.Module to the native graph format (docs/graph-format.md).
 
-The module is traced with torch.fx (standard torch.nn layers stay whole), then run once on the
-example inputs by an fx interpreter that records every value's shape and dtype and, per node, the
-FLOPs PyTorch's own counter (torch.utils.flop_counter) attributes to it.
+The module is captured as an fx graph, then run once on the example inputs by an fx interpreter
+that records every value's shape and dtype and, per node, the FLOPs PyTorch's own counter
+(torch.utils.flop_counter) attributes to it. Capture (``capture``) tries torch.fx's symbolic
+trace first (standard torch.nn layers stay whole: one layer per module); a model whose Python
+control flow depends on its inputs (Hugging Face transformers) cannot be traced that way and is
+captured with torch.export instead, as ATen operators named after the module that calls them
+(``transformer.h.0.attn.c_attn.addmm``).
 
 Modelling choices, as in the bundled fixtures: every layer writes a new tensor (an in-place ReLU
 or a view is a layer of its own; views are counted at their full size); a module's parameters are
@@ -85,12 +89,53 @@ METHOD_OPS = {
     "softmax": "softmax", "mean": "mean", "add": "add", "mul": "mul", "relu": "relu", "split": "split",
     "chunk": "split", "matmul": "matmul", "exp": "exp", "pow": "pow", "sum": "sum", "sigmoid": "sigmoid",
     "tanh": "tanh", "unsqueeze": "view", "squeeze": "view", "expand": "expand", "masked_fill": "masked_fill",
-    "swapaxes": "transpose",
+    "swapaxes": "transpose", "expand_as": "expand",
 }
 ALIAS_METHODS = {"contiguous", "clone", "detach", "to", "float", "type_as"}
+# ATen operators (graphs captured by torch.export) by their overload packet's name, with the op
+# name of the graph format; in-place variants (add_) as their out-of-place op.
+ATEN_OPS = {
+    "linear": "linear", "addmm": "linear", "mm": "matmul", "bmm": "matmul", "matmul": "matmul", "baddbmm": "matmul",
+    "conv1d": "conv1d", "conv2d": "conv2d", "conv3d": "conv3d", "convolution": "convolution",
+    "conv_transpose2d": "conv_transpose2d",
+    "scaled_dot_product_attention": "attention", "_scaled_dot_product_flash_attention_for_cpu": "attention",
+    "_scaled_dot_product_efficient_attention": "attention", "_scaled_dot_product_flash_attention": "attention",
+    "layer_norm": "layer_norm", "native_layer_norm": "layer_norm", "group_norm": "group_norm",
+    "native_group_norm": "group_norm", "rms_norm": "rms_norm", "batch_norm": "batch_norm",
+    "_native_batch_norm_legit_functional": "batch_norm", "_native_batch_norm_legit": "batch_norm",
+    "native_batch_norm": "batch_norm", "_batch_norm_with_update": "batch_norm",
+    "softmax": "softmax", "_softmax": "softmax", "log_softmax": "log_softmax", "_log_softmax": "log_softmax",
+    "dropout": "dropout", "native_dropout": "dropout", "embedding": "embedding",
+    "view": "view", "_unsafe_view": "view", "unsqueeze": "view", "squeeze": "view", "reshape": "reshape",
+    "flatten": "flatten", "expand": "expand", "permute": "permute", "transpose": "transpose", "t": "transpose",
+    "slice": "slice", "select": "slice", "cat": "concat", "stack": "concat", "split": "split",
+    "split_with_sizes": "split", "chunk": "split", "unbind": "split", "mean": "mean", "sum": "sum",
+    "max_pool2d": "max_pool2d", "max_pool2d_with_indices": "max_pool2d", "avg_pool2d": "avg_pool2d",
+    "adaptive_avg_pool2d": "adaptive_avg_pool2d", "_adaptive_avg_pool2d": "adaptive_avg_pool2d",
+    "upsample_bilinear2d": "upsample_bilinear2d", "upsample_nearest2d": "upsample_nearest2d",
+    "cross_entropy_loss": "cross_entropy", "mse_loss": "mse_loss", "masked_fill": "masked_fill", "where": "where",
+    "unflatten": "view", "expand_as": "expand", "swapaxes": "transpose", "swapdims": "transpose", "movedim": "permute", "roll": "roll", "pad": "pad", "constant_pad_nd": "pad",
+}
+for _name in ["relu", "gelu", "silu", "tanh", "sigmoid", "hardswish", "hardsigmoid", "hardtanh", "leaky_relu", "elu",
+              "exp", "sqrt", "rsqrt", "pow", "log", "neg", "abs", "clamp", "add", "sub", "mul", "div", "maximum", "minimum"]:
+    ATEN_OPS[_name] = _name
+# ATen operators that return their input (or a copy of it, same dtype): no layer.
+ATEN_ALIASES = {"alias", "clone", "contiguous", "detach", "to", "_to_copy", "lift_fresh_copy", "type_as"}
+# ATen operands in the graph format's order: addmm(bias, x, w) reads as linear(x, w, bias).
+ATEN_ARGUMENT_ORDER = {"addmm": (1, 2, 0), "baddbmm": (1, 2, 0), "embedding": (1, 0)}
 # The op names this exporter maps torch modules, functions and methods to: the ops the planner's
 # cost model has a formula for (docs/graph-format.md). Any other op is priced by the fallback.
-KNOWN_OPS = {op for _, op, _ in MODULE_OPS} | set(FUNCTION_OPS.values()) | set(METHOD_OPS.values()) | {"slice"}
+KNOWN_OPS = ({op for _, op, _ in MODULE_OPS} | set(FUNCTION_OPS.values()) | set(METHOD_OPS.values()) | set(ATEN_OPS.values())
+             | {"slice"})
+
+
+def aten_name(target) -> str | None:
+    """The overload packet's name of an ATen operator (``addmm`` for aten.addmm.default; an
+    in-place ``add_`` as ``add``), or None when `target` is no ATen operator."""
+    if not isinstance(target, torch._ops.OpOverload):
+        return None
+    name = target.overloadpacket.__name__
+    return name[:-1] if name.endswith("_") and not name.endswith("__") and name[:-1] in ATEN_OPS else name
 
 
 def _tensors_in(arg) -> list[torch.fx.Node]:
@@ -160,6 +205,89 @@ class _Root(nn.Module):
         return self.model(*[a for a in (a0, a1, a2, a3) if a is not None])
 
 
+def capture(model: nn.Module, example_inputs: tuple, leaves=(), method: str = "auto") -> torch.fx.GraphModule:
+    """The fx graph module that `export`, `measure` and `PlannedModule` run: `trace`'s graph
+    (method "fx"), or the module of ``torch.export.export(model, example_inputs)`` (method
+    "export"; "auto" takes it when torch.fx cannot trace the model, or when fx's graph keeps a
+    composite whole, as nn.MultiheadAttention, and no `leaves` are given): ATen operators, the model's
+    own parameters (shared, not copied: gradients reach the model), captured in the mode the model
+    is in (train or eval). A Hugging Face model's key-value cache is switched off while it is
+    captured (training does not use it, and torch.export cannot return it)."""
+    if method not in ("auto", "fx", "export"):
+        raise ValueError(f"method: expected auto, fx or export, not {method!r}")
+    if method != "export":
+        try:
+            traced = trace(model, leaves, len(example_inputs))
+        except Exception as error:
+            if method == "fx":
+                raise
+            traced_error = error
+        else:
+            if method == "fx" or leaves or not _opaque(traced):
+                return traced
+            # Opaque layers (nn.MultiheadAttention, torchvision's shifted_window_attention):
+            # their insides are what autograd saves; torch.export records them op by op.
+            try:
+                return _export(model, example_inputs)
+            except Exception:
+                return traced
+    try:
+        return _export(model, example_inputs)
+    except Exception as error:
+        if method == "export":
+            raise
+        raise RuntimeError(f"{type(model).__name__}: torch.fx cannot trace it ({type(traced_error).__name__}: "
+                           f"{traced_error}) and torch.export cannot capture it ({type(error).__name__}: {error})") from error
+
+
+def _opaque(gm: torch.fx.GraphModule) -> bool:
+    """Whether torch.fx kept a composite whole: a torch.nn module the exporter has no op for
+    (nn.MultiheadAttention, a transformer layer) or a library's Python function fx wraps as a
+    call (torchvision's stochastic_depth, shifted_window_attention)."""
+    known = tuple(cls for cls, _, _ in MODULE_OPS) + (nn.Identity,)
+    for node in gm.graph.nodes:
+        if node.op == "call_module" and not isinstance(gm.get_submodule(node.target), known):
+            return True
+        module = getattr(node.target, "__module__", None) or "torch"
+        if (node.op == "call_function" and node.target not in FUNCTION_OPS and not isinstance(node.target, type)
+                and module.split(".")[0] not in ("torch", "_operator", "operator", "math", "builtins")):
+            return True
+    return False
+
+
+def _export(model: nn.Module, example_inputs: tuple) -> torch.fx.GraphModule:
+    """The module torch.export captures (see ``capture``)."""
+    config = getattr(model, "config", None)
+    cached = getattr(config, "use_cache", None) is True
+    if cached:
+        config.use_cache = False
+    try:
+        try:
+            program = torch.export.export(model, tuple(example_inputs), strict=False)
+        except Exception:
+            # Outputs torch.export cannot return (a Hugging Face encoder-decoder's cache object
+            # inside its output): the model's tensor outputs only.
+            program = torch.export.export(_TensorOutputs(model), tuple(example_inputs), strict=False)
+    finally:
+        if cached:
+            config.use_cache = True
+    return program.module()
+
+
+class _TensorOutputs(nn.Module):
+    """`model` returning only the tensors of its output (a dict-like output's tensor values, in
+    order): what torch.export can return when the output also holds other objects."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, *args):
+        out = self.model(*args)
+        values = out.values() if hasattr(out, "values") else out if isinstance(out, (tuple, list)) else [out]
+        return tuple(v for v in values if isinstance(v, torch.Tensor))
+
+
 def trace(model: nn.Module, leaves=(), inputs: int = 1) -> torch.fx.GraphModule:
     """The fx graph of `model`, standard torch.nn layers and `leaves` kept whole; `inputs`: how
     many positional inputs it is called with (used when the model itself is such a layer)."""
@@ -174,7 +302,8 @@ def trace(model: nn.Module, leaves=(), inputs: int = 1) -> torch.fx.GraphModule:
 
 
 def export(model: nn.Module, example_inputs: tuple, name: str | None = None, batch: int | None = None,
-           input_names: list[str] | None = None, leaves=(), dtype: str | None = None, node_map: dict | None = None) -> dict:
+           input_names: list[str] | None = None, leaves=(), dtype: str | None = None, node_map: dict | None = None,
+           method: str = "auto") -> dict:
     """The native graph (a dict, ready for json.dump) of `model` run on `example_inputs`.
 
     - batch: written as the graph's `batch` (the first dimension of inputs and activations), so
@@ -183,8 +312,10 @@ def export(model: nn.Module, example_inputs: tuple, name: str | None = None, bat
       "int8" for a model quantized for deployment); shapes and FLOPs are unchanged.
     - leaves: extra module types to keep whole.
     - node_map: when given, filled with fx node name -> (layer name, output tensor names).
+    - method: how to capture the graph (``capture``): "auto" (torch.fx, else torch.export),
+      "fx" or "export".
     """
-    gm = trace(model, leaves, len(example_inputs))
+    gm = capture(model, example_inputs, leaves, method)
     recorder = _Recorder(gm)
     with torch.no_grad():
         outputs = recorder.run(*example_inputs)
@@ -253,9 +384,11 @@ def _graph(gm, recorder, model, name, batch, input_names, dtype_override, output
         attributes: dict[str, Any] = {}
         if node.op == "call_module":
             module = gm.get_submodule(node.target)
-            if isinstance(module, nn.Identity):
+            if isinstance(module, nn.Identity) or (isinstance(module, nn.Dropout) and module.p == 0):
                 value_tensor[node.name] = operands[0] if operands else None
                 continue
+            if not _has_tensor(value):
+                continue  # torch.export's input guards and other modules returning no tensor
             op, attributes = _leaf_op(module)
             lname = unique(node.target)
             for pname, p in module.named_parameters(recurse=True):
@@ -274,8 +407,29 @@ def _graph(gm, recorder, model, name, batch, input_names, dtype_override, output
                 # A named tuple of outputs (GoogLeNetOutputs, InceptionOutputs): no layer.
                 value_tensor[node.name] = operands
                 continue
-            op = "slice" if node.target is operator.getitem else FUNCTION_OPS.get(node.target, getattr(node.target, "__name__", str(node.target)))
-            lname = unique(node.name)
+            aten = aten_name(node.target)
+            if aten is not None:
+                first = next((a for a in _tensors_in(node.args) if isinstance(recorder.values.get(a.name), torch.Tensor)), None)
+                identity = aten in ("dropout", "native_dropout") and (_arg(node, 1, "p") == 0 or _arg(node, 2, "train") is False)
+                if ((aten in ATEN_ALIASES or identity) and operands and first is not None and isinstance(value, torch.Tensor)
+                        and value.dtype == recorder.values[first.name].dtype):
+                    value_tensor[node.name] = operands[0]
+                    continue
+                if (aten in ATEN_ALIASES and not operands) or (isinstance(value, torch.Tensor) and value.numel() == 0):
+                    continue  # a copy of a constant, or an empty tensor: no graph tensor
+                if aten in ATEN_ARGUMENT_ORDER:
+                    args = [node.args[i] for i in ATEN_ARGUMENT_ORDER[aten] if i < len(node.args)]
+                    operands = [t for a in _tensors_in(args) for t in [value_tensor.get(a.name)] if isinstance(t, str)]
+                op = ATEN_OPS.get(aten, aten)
+                lname = unique(_scoped_name(node, aten))
+                if op == "attention":
+                    # The dropout probability decides PyTorch's kernel (saved-tensor check).
+                    p = _arg(node, 4, "dropout_p") or 0.0
+                    if isinstance(p, (int, float)) and p > 0:
+                        attributes["dropout"] = float(p)
+            else:
+                op = "slice" if node.target is operator.getitem else FUNCTION_OPS.get(node.target, getattr(node.target, "__name__", str(node.target)))
+                lname = unique(node.name)
         else:  # call_method
             if node.target in ALIAS_METHODS and operands and isinstance(value, torch.Tensor) and value.dtype == recorder.values[node.args[0].name].dtype:
                 value_tensor[node.name] = operands[0]
@@ -337,6 +491,23 @@ def _graph(gm, recorder, model, name, batch, input_names, dtype_override, output
     graph["layers"] = layers
     graph["outputs"] = graph_outputs
     return graph
+
+
+def _arg(node: torch.fx.Node, position: int, keyword: str):
+    """A call's argument by keyword, else by position (None when not given)."""
+    if keyword in node.kwargs:
+        return node.kwargs[keyword]
+    return node.args[position] if position < len(node.args) else None
+
+
+def _scoped_name(node: torch.fx.Node, op: str) -> str:
+    """A captured ATen node's layer name: the innermost module calling it, then the op
+    (``transformer.h.0.attn.c_attn.addmm``); the node's own name outside any module."""
+    stack = node.meta.get("nn_module_stack") or {}
+    path = list(stack.values())[-1][0] if stack else ""
+    if any(v[1].endswith("_TensorOutputs") for v in stack.values()):
+        path = path.partition(".")[2]  # "model." is ``_TensorOutputs``'s name for the model
+    return f"{path}.{op}" if path else node.name
 
 
 def _has_tensor(value) -> bool:
