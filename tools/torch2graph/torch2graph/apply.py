@@ -368,11 +368,16 @@ class PlannedModule(nn.Module):
         unknown = sorted(l for l in recompute if l not in known and not l.endswith(".backward") and l != "loss")
         if unknown:
             raise ValueError(f"the plan recomputes layers this model does not have: {', '.join(unknown[:5])}")
-        self.recompute_nodes = {node for node, (layer, _) in node_map.items() if layer in recompute}
-        # In this module's own graph, in-place calls become out-of-place ones (a segment's input
-        # must not change before it is recomputed; the graph counts every layer's output as a
-        # tensor of its own); in a graph torch.export captured, where nothing reads the input
-        # afterwards (relu_).
+        # Layers the plan recomputes only before its backward pass (to free memory for later
+        # forward layers) run once here: the forward keeps what autograd saves until backward.
+        steps = [(i, step["compute"]) for i, step in enumerate(plan["steps"]) if "compute" in step]
+        first_backward = next((i for i, name in steps if name.endswith(".backward")), len(plan["steps"]))
+        late = {name for i, name in steps if i > first_backward}
+        self.recompute_nodes = {node for node, (layer, _) in node_map.items() if layer in recompute and layer in late}
+        # In this module's own graph, in-place calls become out-of-place ones (a tensor kept for
+        # a recomputation must not change; the graph counts every layer's output as a tensor of
+        # its own); in a graph torch.export captured, where nothing reads the input afterwards
+        # (relu_).
         _out_of_place_aten(self.gm)
         for node in self.gm.graph.nodes:
             if node.op == "call_function" and node.target in _OUT_OF_PLACE:
