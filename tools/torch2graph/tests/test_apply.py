@@ -78,11 +78,15 @@ def _budgets(plan_cli, training):
     low = subprocess.run([plan_cli, "plan", training, "--budget", "1%", "--solver", "best-baseline", "--time-limit", "3"],
                          capture_output=True, text=True)
     least = int(re.search(r"smallest feasible budget found is [^(]*\((\d+) B\)", low.stderr).group(1))
-    return {"tight": least, "middle": (least + top) // 2}
+    budgets = {"tight": least, "middle": (least + top) // 2}
+    budgets.update({f"{f:.0%}": int(least + f * (top - least)) for f in (0.3, 0.5, 0.7)})
+    return budgets
 
 
 @pytest.mark.parametrize("name,budget", [("resnet18", "tight"), ("resnet18", "middle"), ("densenet121", "middle"),
-                                         ("mobilenet_v3_small", "middle")])
+                                         ("mobilenet_v3_small", "middle"),
+                                         # "30%": 30% of the way from the smallest budget to the peak
+                                         ("resnet50", "30%"), ("resnet50", "50%"), ("resnet50", "70%")])
 def test_stock_models_with_in_place_ops_and_batch_norm(plan_cli, name, budget):
     # torchvision's models as they are: in-place ReLU/Hardswish, `out += identity`, batch norm's
     # running statistics (issue 17: "Tensor cached during selective activation checkpoint has
