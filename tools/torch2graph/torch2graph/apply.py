@@ -1,12 +1,13 @@
-"""Run a model under a plan's keep/recompute decisions, with torch.utils.checkpoint.
+"""Run a model under a plan's keep/recompute decisions.
 
 A plan (docs/plan-format.md) computes some forward layers more than once: their outputs were
 dropped after the forward pass and recomputed for the backward pass. `PlannedModule` runs the
-model's captured graph (torch2graph.capture) node by node; each run of consecutive nodes of
-layers the plan recomputes is one region of non-reentrant `torch.utils.checkpoint`: autograd
-keeps only the region's inputs, and the backward pass reruns the region when it first needs one
-of its saved tensors. Everything else runs as without the plan. Layer names are the exporter's,
-so the plan must come from a graph this package exported from the same model.
+model's captured graph (torch2graph.capture) node by node, as without the plan, under
+saved-tensor hooks: what autograd saves of a layer the plan recomputes in its backward pass (its
+output, a view of it, or a buffer its op made, such as pooling indices) is replaced by a token,
+and recomputed when a backward formula first unpacks it, for as long as the plan's computation
+of that layer serves backward readers (`_Run`). Layer names are the exporter's, so the plan must
+come from a graph this package exported from the same model.
 
     graph = torch2graph.export(model, (x,), name="mlp")     # then: plan-cli plan ... -o plan.json
     planned = PlannedModule(model, json.load(open("plan.json")), (x,))
@@ -17,10 +18,11 @@ Recomputation replays the same operations on the same inputs, with the RNG state
 
 - in-place ops run out of place under the plan (modules with `inplace=True`, `F.relu(...,
   inplace=True)`, `x += y`, and in a graph torch.export captured `relu_` and the like where
-  nothing reads their input afterwards), since a region's input must not change before it is
-  recomputed; the model's own flags are restored after each run;
-- every buffer is put back after a recomputation, so the running statistics and batch counter
-  end as after a plain step.
+  nothing reads their input afterwards), since a tensor kept for a recomputation must not
+  change; the model's own flags are restored after each run;
+- a recomputation leaves the model's state alone (batch norm runs on copies of its running
+  statistics, in-place updates of buffers are not replayed), so the running statistics and batch
+  counter end as after a plain step.
 """
 from __future__ import annotations
 
