@@ -27,11 +27,16 @@ if [ -z "$PY" ]; then
     fi
   fi
   PY=$venv/bin/python
+  cert=(); [ -f /etc/ssl/certs/ca-certificates.crt ] && cert=(--cert /etc/ssl/certs/ca-certificates.crt)
   # An environment made before the Hugging Face tests: transformers added to it.
   if ! "$PY" -c "import transformers" 2>/dev/null; then
-    cert=(); [ -f /etc/ssl/certs/ca-certificates.crt ] && cert=(--cert /etc/ssl/certs/ca-certificates.crt)
     env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$PY" -m pip install -q "${cert[@]}" "transformers==5.*" \
       || echo "warning: could not install transformers from PyPI; the Hugging Face tests will fail" >&2
+  fi
+  # timm where it installs (its tests are skipped otherwise).
+  if ! "$PY" -c "import timm" 2>/dev/null; then
+    env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$PY" -m pip install -q "${cert[@]}" "timm==1.*" \
+      || echo "warning: could not install timm from PyPI; tests/test_timm.py will be skipped" >&2
   fi
 fi
 "$PY" -m pip install -q --no-deps --no-build-isolation -e tools/torch2graph >/dev/null 2>&1 || "$PY" -m pip install -q --no-deps -e tools/torch2graph

@@ -82,14 +82,14 @@ FUNCTION_OPS = {
     F.adaptive_avg_pool2d: "adaptive_avg_pool2d", F.max_pool2d: "max_pool2d", F.avg_pool2d: "avg_pool2d",
     F.cross_entropy: "cross_entropy", F.mse_loss: "mse_loss", F.embedding: "embedding", torch.mean: "mean",
     torch.transpose: "transpose", torch.swapaxes: "transpose", torch.permute: "permute", torch.reshape: "reshape", torch.split: "split",
-    torch.chunk: "split", torch.exp: "exp", torch.sqrt: "sqrt", torch.rsqrt: "rsqrt", torch.pow: "pow",
+    torch.chunk: "split", torch.unbind: "split", torch.exp: "exp", torch.sqrt: "sqrt", torch.rsqrt: "rsqrt", torch.pow: "pow",
 }
 METHOD_OPS = {
     "view": "view", "reshape": "reshape", "flatten": "flatten", "transpose": "transpose", "permute": "permute",
     "softmax": "softmax", "mean": "mean", "add": "add", "mul": "mul", "relu": "relu", "split": "split",
     "chunk": "split", "matmul": "matmul", "exp": "exp", "pow": "pow", "sum": "sum", "sigmoid": "sigmoid",
     "tanh": "tanh", "unsqueeze": "view", "squeeze": "view", "expand": "expand", "masked_fill": "masked_fill",
-    "swapaxes": "transpose", "expand_as": "expand",
+    "swapaxes": "transpose", "expand_as": "expand", "unbind": "split", "reshape_as": "reshape", "view_as": "view",
 }
 ALIAS_METHODS = {"contiguous", "clone", "detach", "to", "float", "type_as"}
 # ATen operators (graphs captured by torch.export) by their overload packet's name, with the op
