@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,7 @@ def one(name: str, cli: str) -> dict:
     import torch
     from torch2graph import PlannedModule, compare, dumps, measure, parameter_count, recomputed_layers
     from torch2graph.memory import labels_for, measure_step, predict
+    from torch2graph.zoo import checkpoint_all_peak, smallest_budget
 
     torch.set_num_threads(1)
     model, inputs = build(name)
@@ -67,16 +67,13 @@ def one(name: str, cli: str) -> dict:
         row["layers"] = [len(graph["layers"]), len(tg["layers"])]
         row["saved_compared"] = len(rows)
         row["saved_unexplained"] = sum(not r.matches for r in rows)
-        r = subprocess.run([cli, "plan", training, "--budget", "100%", "--solver", "checkpoint-all", "-o", all_path],
-                           capture_output=True, text=True, check=True)
-        peak = int(re.search(r"peak: +[^(]*\((\d+) B\)", r.stdout).group(1))
+        peak = checkpoint_all_peak(cli, training, all_path)
         budget = peak // 2
         r = subprocess.run([cli, "plan", training, "--budget", f"{budget}B", "--solver", "best-baseline", "--time-limit", "5",
                             "-o", plan_path], capture_output=True, text=True)
         row["budget"] = "50%"
         if r.returncode != 0:
-            least = int(re.search(r"smallest feasible budget found is [^(]*\((\d+) B\)", r.stderr).group(1))
-            budget = (least + peak) // 2
+            budget = (smallest_budget(cli, training) + peak) // 2
             row["budget"] = f"{100 * budget / peak:.0f}% (midpoint)"
             subprocess.run([cli, "plan", training, "--budget", f"{budget}B", "--solver", "best-baseline", "--time-limit", "5",
                             "-o", plan_path], capture_output=True, text=True, check=True)

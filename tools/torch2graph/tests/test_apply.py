@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 
 from torch2graph import PlannedModule, dumps, export, recomputed_layers
+from torch2graph.zoo import checkpoint_all_peak, smallest_budget
 
 from conftest import run_cli
 
@@ -64,7 +65,6 @@ def test_the_plan_holds_less_memory_for_backward(plan_cli):
     assert held[plan] < 0.6 * held["none"]
 
 
-import re
 
 import pytest
 import torchvision
@@ -73,11 +73,7 @@ import torchvision
 def _budgets(plan_cli, training):
     """The smallest budget best-baseline reaches and the midpoint between it and the peak (at
     small inputs the parameters dominate, so 30-70% of the peak has no plan)."""
-    peak = subprocess.run([plan_cli, "plan", training, "--budget", "100%", "--solver", "checkpoint-all"], capture_output=True, text=True)
-    top = int(re.search(r"peak: +[^(]*\((\d+) B\)", peak.stdout).group(1))
-    low = subprocess.run([plan_cli, "plan", training, "--budget", "1%", "--solver", "best-baseline", "--time-limit", "3"],
-                         capture_output=True, text=True)
-    least = int(re.search(r"smallest feasible budget found is [^(]*\((\d+) B\)", low.stderr).group(1))
+    top, least = checkpoint_all_peak(plan_cli, training), smallest_budget(plan_cli, training)
     budgets = {"tight": least, "middle": (least + top) // 2}
     budgets.update({f"{f:.0%}": int(least + f * (top - least)) for f in (0.3, 0.5, 0.7)})
     return budgets

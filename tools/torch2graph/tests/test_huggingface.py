@@ -5,9 +5,6 @@ that recomputes runs on the stock model with the gradients and buffers of the pl
 (issue 17)."""
 import copy
 import json
-import os
-import re
-import subprocess
 import warnings
 
 import pytest
@@ -15,6 +12,7 @@ import torch
 import transformers
 
 from torch2graph import PlannedModule, capture, compare, dumps, export, measure, parameter_count, recomputed_layers
+from torch2graph.zoo import checkpoint_all_peak, smallest_budget
 
 from conftest import run_cli
 
@@ -91,13 +89,7 @@ def test_exports_with_exact_parameters_and_saved_tensors(plan_cli, tmp_path, nam
 
 def _middle_budget(plan_cli, training_path):
     """Halfway between the smallest budget best-baseline reaches and the checkpoint-all peak."""
-    top = subprocess.run([plan_cli, "plan", training_path, "--budget", "100%", "--solver", "checkpoint-all"],
-                         capture_output=True, text=True)
-    peak = int(re.search(r"peak: +[^(]*\((\d+) B\)", top.stdout).group(1))
-    low = subprocess.run([plan_cli, "plan", training_path, "--budget", "1%", "--solver", "best-baseline", "--time-limit", "3"],
-                         capture_output=True, text=True)
-    least = int(re.search(r"smallest feasible budget found is [^(]*\((\d+) B\)", low.stderr).group(1))
-    return (least + peak) // 2
+    return (smallest_budget(plan_cli, training_path) + checkpoint_all_peak(plan_cli, training_path)) // 2
 
 
 def _loss(out):

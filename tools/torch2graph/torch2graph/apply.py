@@ -129,7 +129,7 @@ class _Run(torch.fx.Interpreter):
 
     def __init__(self, owner: "PlannedModule"):
         super().__init__(owner.gm)
-        self.recomputed = owner.recompute_node_set
+        self.recomputed = owner.recompute_nodes
         self.model = owner.model
         self.inputs: dict[torch.fx.Node, object] = {}   # values a recomputation reads, detached
         self.requires: dict[torch.fx.Node, bool] = {}   # whether they required gradients
@@ -342,8 +342,7 @@ def _detached(value):
 
 def _random_state(env, node) -> tuple:
     """The CPU random state, and that of every CUDA device the node's inputs are on."""
-    devices = {a.device.index or 0 for a in torch.fx.node.map_aggregate([env.get(x) for x in node.all_input_nodes], lambda v: v)
-               if isinstance(a, torch.Tensor) and a.is_cuda} if torch.cuda.is_available() else set()
+    devices = {t.device.index or 0 for a in node.all_input_nodes for t in _tensors(env.get(a)) if t.is_cuda}
     return torch.get_rng_state(), [(d, torch.cuda.get_rng_state(d)) for d in sorted(devices)]
 
 
@@ -365,17 +364,21 @@ class PlannedModule(nn.Module):
             _graph(self.gm, recorder, model, "planned", None, None, None, outputs, node_map)
         _restore(buffers)
         del recorder, outputs
-        recompute = recomputed_layers(plan)
+        # Where the plan computes each layer (step indices), for the episodes of recomputation.
+        self.runs_at: dict[str, list[int]] = {}
+        for index, step in enumerate(plan["steps"]):
+            if "compute" in step:
+                self.runs_at.setdefault(step["compute"], []).append(index)
+        recompute = {layer for layer, runs in self.runs_at.items() if len(runs) > 1}
         known = {layer for layer, _ in node_map.values()}
         unknown = sorted(l for l in recompute if l not in known and not l.endswith(".backward") and l != "loss")
         if unknown:
             raise ValueError(f"the plan recomputes layers this model does not have: {', '.join(unknown[:5])}")
         # Layers the plan recomputes only before its backward pass (to free memory for later
         # forward layers) run once here: the forward keeps what autograd saves until backward.
-        steps = [(i, step["compute"]) for i, step in enumerate(plan["steps"]) if "compute" in step]
-        first_backward = next((i for i, name in steps if name.endswith(".backward")), len(plan["steps"]))
-        late = {name for i, name in steps if i > first_backward}
-        self.recompute_nodes = {node for node, (layer, _) in node_map.items() if layer in recompute and layer in late}
+        first_backward = min((runs[0] for layer, runs in self.runs_at.items() if layer.endswith(".backward")),
+                             default=len(plan["steps"]))
+        late = {layer for layer in recompute if self.runs_at[layer][-1] > first_backward}
         # In this module's own graph, in-place calls become out-of-place ones (a tensor kept for
         # a recomputation must not change; the graph counts every layer's output as a tensor of
         # its own); in a graph torch.export captured, where nothing reads the input afterwards
@@ -387,13 +390,8 @@ class PlannedModule(nn.Module):
             if node.op in ("call_function", "call_method") and node.kwargs.get("inplace") is True:
                 node.kwargs = {**node.kwargs, "inplace": False}
         self.gm.recompile()
-        self.recompute_node_set = {n for n in self.gm.graph.nodes if n.name in self.recompute_nodes}
         self.layer_of = {node: layer for node, (layer, _) in node_map.items()}
-        # Where the plan computes each layer (step indices), for the episodes of recomputation.
-        self.runs_at: dict[str, list[int]] = {}
-        for index, step in enumerate(plan["steps"]):
-            if "compute" in step:
-                self.runs_at.setdefault(step["compute"], []).append(index)
+        self.recompute_nodes = {n for n in self.gm.graph.nodes if self.layer_of.get(n.name) in late}
 
     def episode(self, node: torch.fx.Node, reader: torch.fx.Node | None) -> int | None:
         """Which of the plan's computations of `node`'s layer is resident when the backward

@@ -140,8 +140,8 @@ def compare(training_graph: dict, measured: dict[str, SavedByLayer]) -> list[Com
     tensor the graph models with the right element count but another dtype (PyTorch's CPU dropout
     keeps a float mask, CUDA's a bool one, as the graph does)."""
     tensors = {t["name"]: t for t in training_graph["tensors"]}
-    ops = {l["name"]: l["op"] for l in training_graph["layers"]}
-    forward_layers = {l["name"]: l for l in training_graph["layers"]}
+    layers = {l["name"]: l for l in training_graph["layers"]}
+    ops = {name: l["op"] for name, l in layers.items()}
     views_of_parameters = {}
     for l in training_graph["layers"]:
         if l.get("phase", "forward") == "forward" and len(l["inputs"]) == 1 and l["op"] in VIEW_OPS:
@@ -190,7 +190,7 @@ def compare(training_graph: dict, measured: dict[str, SavedByLayer]) -> list[Com
             if stats:
                 explained.append(f"{sum(_bytes(*e) for e in stats)} B mean and inverse deviation (per channel or row), left out of the graph")
         if ops.get(fwd) == "attention":
-            forward_inputs = forward_layers[fwd]["inputs"]
+            forward_inputs = layers[fwd]["inputs"]
             learned_mask = len(forward_inputs) > 3 and any(o.startswith(forward_inputs[3] + ".grad") for o in layer["outputs"])
             if layer["attributes"].get("dropout", 0) > 0 or learned_mask:
                 # PyTorch's CPU kernels have no fused attention with dropout, nor with a mask that

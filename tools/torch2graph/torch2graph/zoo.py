@@ -1,8 +1,28 @@
-"""The model zoo's torchvision models, built as the zoo test and benchmark build them."""
+"""The model zoo's torchvision models, built as the zoo test and benchmark build them, and the
+budget range plan-cli gives a training graph."""
 from __future__ import annotations
+
+import re
+import subprocess
 
 import torch
 import torchvision
+
+
+def checkpoint_all_peak(plan_cli: str, training: str, output: str | None = None) -> int:
+    """The keep-everything peak of a training graph file, in bytes (`output`: where to write
+    that plan)."""
+    r = subprocess.run([plan_cli, "plan", training, "--budget", "100%", "--solver", "checkpoint-all"]
+                       + (["-o", output] if output else []), capture_output=True, text=True, check=True)
+    return int(re.search(r"peak: +[^(]*\((\d+) B\)", r.stdout).group(1))
+
+
+def smallest_budget(plan_cli: str, training: str) -> int:
+    """The smallest budget best-baseline reaches on a training graph file, in bytes (from
+    plan-cli's error at a budget of 1%)."""
+    r = subprocess.run([plan_cli, "plan", training, "--budget", "1%", "--solver", "best-baseline", "--time-limit", "3"],
+                       capture_output=True, text=True)
+    return int(re.search(r"smallest feasible budget found is [^(]*\((\d+) B\)", r.stderr).group(1))
 
 
 def torchvision_model(name: str):
