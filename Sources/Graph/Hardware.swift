@@ -6,11 +6,17 @@ public struct MemoryLevel: Sendable, Hashable {
     public var capacityBytes: Int
     /// Bytes per second it delivers to the compute units (fast memory) or to the fast memory (slow memory).
     public var bandwidth: Double
+    /// Copy engines between this level and the fast memory (slow memory only): 1, one engine that
+    /// both directions share, one copy at a time; 2, one engine per direction, so that a load and
+    /// an offload run at once, each at ``bandwidth`` (a full-duplex link such as PCIe with a copy
+    /// engine each way).
+    public var copyEngines: Int
 
-    public init(name: String, capacityBytes: Int, bandwidth: Double) {
+    public init(name: String, capacityBytes: Int, bandwidth: Double, copyEngines: Int = 1) {
         self.name = name
         self.capacityBytes = capacityBytes
         self.bandwidth = bandwidth
+        self.copyEngines = copyEngines
     }
 }
 
@@ -86,7 +92,7 @@ extension Hardware {
         }
         func level(_ key: String) throws(GraphError) -> MemoryLevel {
             let r = try JSONFieldReader(try doc.value(key), at: doc.location.appending(key))
-            try r.rejectUnknown(["name", "capacity", "bandwidth", "notes"])
+            try r.rejectUnknown(key == "off_chip" ? ["name", "capacity", "bandwidth", "copy_engines", "notes"] : ["name", "capacity", "bandwidth", "notes"])
             let cap = try r.value("capacity")
             let capacity: Int
             if let s = cap.stringValue {
@@ -104,7 +110,19 @@ extension Hardware {
             guard bandwidth >= 1, bandwidth <= 1e30 else {
                 throw .invalidValue(r.location.appending("bandwidth"), reason: "bandwidth must be from 1 to 1e30 bytes per second, got \(bandwidth)")
             }
-            return MemoryLevel(name: try r.optionalString("name") ?? key, capacityBytes: capacity, bandwidth: bandwidth)
+            var engines = 1
+            if r.has("copy_engines") {
+                let v = try r.value("copy_engines")
+                guard let e = v.intValue else {
+                    throw .wrongType(r.location.appending("copy_engines"), expected: "1 or 2", found: v.typeName)
+                }
+                guard e == 1 || e == 2 else {
+                    throw .invalidValue(r.location.appending("copy_engines"),
+                                        reason: "copy_engines must be 1 (both directions share one engine) or 2 (one per direction), got \(e)")
+                }
+                engines = e
+            }
+            return MemoryLevel(name: try r.optionalString("name") ?? key, capacityBytes: capacity, bandwidth: bandwidth, copyEngines: engines)
         }
         let onChip = try level("on_chip")
         let offChip = try level("off_chip")

@@ -60,6 +60,30 @@ struct HardwareTests {
         #expect(throws: GraphError.self) { try Hardware(json: JSONValue.parse(text), file: "hw.json") }
     }
 
+    /// `copy_engines` on the slow memory: 1 (the default, one engine both directions share) or 2
+    /// (one per direction); anything else, or the field on the fast memory, is named.
+    @Test func copyEngines() throws {
+        func offChip(_ extra: String) -> String {
+            #"{"name": "t", "peak_flops": 1, "on_chip": {"capacity": 1, "bandwidth": 1}, "off_chip": {"capacity": 2, "bandwidth": 1\#(extra)}}"#
+        }
+        #expect(try Hardware(json: JSONValue.parse(offChip(""))).offChip.copyEngines == 1)
+        #expect(try Hardware(json: JSONValue.parse(offChip(#", "copy_engines": 2"#))).offChip.copyEngines == 2)
+        for (extra, path) in [(#", "copy_engines": 3"#, "off_chip.copy_engines"), (#", "copy_engines": 0"#, "off_chip.copy_engines")] {
+            do {
+                _ = try Hardware(json: JSONValue.parse(offChip(extra)), file: "hw.json")
+                Issue.record("accepted \(extra)")
+            } catch let error as GraphError {
+                guard case .invalidValue(let loc, let reason) = error else { Issue.record("got \(error)"); continue }
+                #expect(loc == SourceLocation(file: "hw.json", path: path) && reason.contains("one per direction"))
+            }
+        }
+        #expect(throws: GraphError.self) { try Hardware(json: JSONValue.parse(offChip(#", "copy_engines": "two""#))) }
+        let onChip = #"{"name": "t", "peak_flops": 1, "on_chip": {"capacity": 1, "bandwidth": 1, "copy_engines": 2}, "off_chip": {"capacity": 2, "bandwidth": 1}}"#
+        #expect(throws: GraphError.self) { try Hardware(json: JSONValue.parse(onChip)) }
+        // The bundled H100 has a copy engine each way over PCIe.
+        #expect(try Hardware.load(contentsOf: fixturePath("fixtures/hardware/datacenter-gpu.json")).offChip.copyEngines == 2)
+    }
+
     @Test func badCapacity() {
         let text = #"{"name": "t", "peak_flops": 1, "on_chip": {"capacity": "lots", "bandwidth": 1}, "off_chip": {"capacity": 2, "bandwidth": 1}}"#
         #expect(throws: GraphError.self) { try Hardware(json: JSONValue.parse(text)) }

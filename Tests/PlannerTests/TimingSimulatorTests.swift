@@ -65,6 +65,35 @@ struct TimingSimulatorTests {
         #expect(r.peakSlowBytes == 200 + 10)
     }
 
+    /// An offload and a load issued together: one after the other on one shared engine, at once
+    /// with an engine per direction.
+    @Test func anEnginePerDirectionOverlapsAnOffloadWithALoad() throws {
+        // x (100 B) → f1 (reads w1) → a1 → f2 (reads w2) → y; every layer 1 s; 100 B/s.
+        let g = try ComputeGraph(name: "duplex", tensors: [
+            Tensor(name: "x", bytes: 100, kind: .input), Tensor(name: "w1", bytes: 100, kind: .parameter),
+            Tensor(name: "w2", bytes: 100, kind: .parameter), Tensor(name: "a1", bytes: 10), Tensor(name: "y", bytes: 10),
+        ], layers: [
+            Layer(name: "f1", op: "f", inputs: ["x", "w1"], outputs: ["a1"], time: 1),
+            Layer(name: "f2", op: "f", inputs: ["a1", "w2"], outputs: ["y"], time: 1),
+        ], outputs: ["y"])
+        let costs = try LayerCosts.make(for: g)
+        let plan = Plan(graph: "duplex", solver: "hand", budgetBytes: nil, steps: [
+            .load("w1"), .compute("f1"), .offload("x"), .load("w2"), .evict("w1"), .compute("f2"), .evict("w2"), .free("a1"), .free("x"),
+        ])
+        // w1 loads [0, 1]; f1 runs [1, 2]; x's offload starts with f1 (it only reads x), [1, 2].
+        // Shared engine: w2 waits for it, [2, 3], and f2 runs [3, 4]. Two engines: w2 loads
+        // [1, 2] beside the offload, and f2 runs [2, 3].
+        let shared = try TimingSimulator.replay(plan, on: g, costs: costs, memory: Self.device)
+        #expect(shared.totalTime == 4 && shared.stallTime == 2)
+        var duplex = Self.device
+        duplex.copyEngines = 2
+        let both = try TimingSimulator.replay(plan, on: g, costs: costs, memory: duplex)
+        #expect(both.totalTime == 3 && both.stallTime == 1)
+        #expect(both.bytesLoaded == 200 && both.bytesOffloaded == 100)
+        let starts = both.intervals.filter { $0.lane == .transfer }.map { ($0.label, $0.start) }
+        #expect(starts.map(\.0) == ["load w1", "offload x", "load w2"] && starts.map(\.1) == [0, 1, 1])
+    }
+
     @Test func brokenStepsAreNamed() throws {
         let (g, costs) = try Self.twoLayers()
         func reason(_ steps: [PlanStep], resident: [String]? = nil, memory: DeviceMemory = Self.device) -> String {

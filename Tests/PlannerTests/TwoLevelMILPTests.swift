@@ -92,6 +92,27 @@ struct TwoLevelMILPTests {
                 "\(g.name): joint \(r.timing.totalTime) s, checkpointing alone \(one.simulation.computeCost) s (\(r.plan.solver))")
     }
 
+    /// A copy engine per direction never makes the program's optimum slower (every stage that
+    /// fits one engine's time fits two), and its plan replays within its objective on the device
+    /// with two engines.
+    @Test(arguments: Array(UInt64(1)...12))
+    func anEnginePerDirectionIsNeverSlower(seed: UInt64) throws {
+        let g = try Self.graph(seed)
+        var (costs, memory) = TwoLevelPlannerTests.device(for: g, seed: seed)
+        func optimum(_ engines: Int) throws -> Double? {
+            memory.copyEngines = engines
+            let milp = TwoLevelMILP(graph: g, costs: costs, memory: memory)
+            let solution = try GLPKSolver().solve(milp.model, options: SolverOptions(timeLimit: 20))
+            guard solution.status == .optimal else { return nil }
+            let objective = milp.seconds(fromObjective: solution.objective!)
+            let timing = try TimingSimulator.replay(milp.plan(from: solution.values, solver: "two-level-milp"), on: g, costs: costs, memory: memory)
+            #expect(timing.totalTime <= objective * (1 + 1e-9) + 1e-12)
+            return objective
+        }
+        guard let one = try optimum(1), let two = try optimum(2) else { return }
+        #expect(two <= one * (1 + 1e-6) + 1e-12, "\(g.name): two engines \(two) s, one \(one) s")
+    }
+
     /// With fast memory for everything, nothing moves and nothing stalls.
     @Test(arguments: Array(UInt64(1)...6))
     func unlimitedFastMemoryStreamsNothing(seed: UInt64) throws {

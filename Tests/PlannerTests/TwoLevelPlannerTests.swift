@@ -6,7 +6,8 @@ import Testing
 @Suite("Two-level planner")
 struct TwoLevelPlannerTests {
     /// A random device for a graph: compute rate, bandwidth, and a fast memory between the least
-    /// any plan needs and the keep-everything footprint.
+    /// any plan needs and the keep-everything footprint; one copy engine for both directions, or
+    /// (seeds 2, 3, 6, 7, ...) one per direction.
     static func device(for g: ComputeGraph, seed: UInt64) -> (LayerCosts, DeviceMemory) {
         var rng = SplitMix64(seed: seed ^ 0x5eed)
         let flops = 1e6 * Double(1 + rng.next() % 1000)
@@ -18,7 +19,7 @@ struct TwoLevelPlannerTests {
         let everything = g.tensors.reduce(0) { $0 + $1.bytes }
         let minimum = TwoLevelPlanner.minimumFastBytes(g)
         let fast = minimum + Int(rng.next() % UInt64(max(1, everything - minimum + 1)))
-        return (costs, DeviceMemory(fastBytes: fast, slowBytes: 1 << 40, bandwidth: bandwidth))
+        return (costs, DeviceMemory(fastBytes: fast, slowBytes: 1 << 40, bandwidth: bandwidth, copyEngines: (seed / 2) % 2 == 1 ? 2 : 1))
     }
 
     static func graph(_ seed: UInt64) throws -> ComputeGraph {

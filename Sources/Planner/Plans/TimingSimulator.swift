@@ -54,11 +54,13 @@ public struct TimingResult: Sendable {
 ///   L starts when the compute unit is free and the loads of its inputs have completed; its
 ///   outputs are allocated then; τ becomes its start. It ends after its time.
 /// - `load T`: T has a slow copy and no fast copy. Fast space is taken at τ; the copy runs on the
-///   transfer engine (one copy at a time, loads and offloads in plan order) at the bandwidth.
+///   transfer engine (one copy at a time, loads and offloads in plan order) at the bandwidth;
+///   with a copy engine per direction (``DeviceMemory/copyEngines`` 2), loads in plan order on
+///   one and offloads in plan order on the other.
 /// - An allocation (a compute's outputs, a load) that does not fit waits for the fast space that
 ///   offloads in flight release when their copies end (an allocator waiting on a copy's event);
 ///   the compute's start, or τ for a load, moves to that time.
-/// - `offload T`: T has a fast copy. The copy starts when the engine is free and T's last writer
+/// - `offload T`: T has a fast copy. The copy starts when its engine is free and T's last writer
 ///   has finished; slow space is taken at τ (unless T already has a slow copy); T's fast copy is
 ///   gone for later steps, and its space is released when the copy ends and the computes
 ///   reading it have finished. An offload writes back a parameter updated in place.
@@ -119,7 +121,9 @@ public enum TimingSimulator {
             throw .overCapacity(memory: "slow", bytes: initialSlow, capacityBytes: memory.slowBytes, step: 0, time: 0)
         }
 
-        var tau = 0.0, computeFree = 0.0, transferFree = 0.0
+        // The copy engines: loads and offloads share one, or have one each.
+        var tau = 0.0, computeFree = 0.0, loadEngineFree = 0.0, offloadEngineFree = 0.0
+        let perDirection = memory.hasEnginePerDirection
         var runs = [Int](repeating: 0, count: graph.layers.count)
         var computeTime = 0.0, loaded = 0, offloaded = 0
         var intervals: [TimingResult.Interval] = []
@@ -192,9 +196,10 @@ public enum TimingSimulator {
                 guard !fast[t] else { throw fail("'\(name)' is already in fast memory") }
                 tau = earliestFit(graph.tensors[t].bytes, at: tau)
                 events.append(Event(time: tau, fast: graph.tensors[t].bytes, slow: 0, step: i, order: events.count, tensor: t))
-                let start = max(tau, transferFree, transferEnd[t])
+                let start = max(tau, loadEngineFree, transferEnd[t])
                 let end = start + memory.transferSeconds(graph.tensors[t].bytes)
-                transferFree = end
+                loadEngineFree = end
+                if !perDirection { offloadEngineFree = end }
                 transferEnd[t] = end
                 fast[t] = true
                 stale[t] = false
@@ -208,9 +213,10 @@ public enum TimingSimulator {
                     events.append(Event(time: tau, fast: 0, slow: graph.tensors[t].bytes, step: i, order: events.count, tensor: t))
                     slow[t] = true
                 }
-                let start = max(tau, transferFree, lastWrite[t], ready[t])
+                let start = max(tau, offloadEngineFree, lastWrite[t], ready[t])
                 let end = start + memory.transferSeconds(graph.tensors[t].bytes)
-                transferFree = end
+                offloadEngineFree = end
+                if !perDirection { loadEngineFree = end }
                 transferEnd[t] = end
                 fast[t] = false
                 stale[t] = false

@@ -131,7 +131,7 @@ extension TwoLevelMILP {
         }
         // Stage lengths: the larger of the stage's compute and transfer time.
         for (z, terms) in zip(stageLength, stageTerms) {
-            values[z.index] = max(terms.compute.value(at: values), terms.transfer.value(at: values))
+            values[z.index] = terms.transfers.reduce(terms.compute.value(at: values)) { max($0, $1.value(at: values)) }
         }
         return model.violation(of: values, tolerance: 1e-7) == nil ? values : nil
     }

@@ -40,7 +40,9 @@ import Graph
 ///   `Σ b(params) + Σ b·A[t] ≤ C_slow`;
 /// - time: with `jit(t) = Σ b·J[t] / B` the stage's just-in-time loads, which come first,
 ///   `z[t] ≥ jit(t) + cost(t) + Σ cost(k)·R[t][k]` and
-///   `z[t] ≥ jit(t) + (Σ b·Λ[t] + Σ b·(W[t] + L[t]) + write-backs(t)) / B`.
+///   `z[t] ≥ jit(t) + (Σ b·Λ[t] + Σ b·(W[t] + L[t]) + write-backs(t)) / B` with one copy engine;
+///   with one per direction (``DeviceMemory/copyEngines``), loads and offloads apart:
+///   `z[t] ≥ jit(t) + (Σ b·Λ[t] + Σ b·L[t]) / B` and `z[t] ≥ jit(t) + (Σ b·W[t] + write-backs(t)) / B`.
 ///
 /// The stage lengths bound the replay from above: a transfer issued in stage t starts once the
 /// stage's first compute has and the engine is free, so by induction everything of stage t ends
@@ -72,7 +74,7 @@ struct TwoLevelMILP {
     private(set) var justInTimeLoad: [[TensorID: Variable]]
     private(set) var stageLength: [Variable]
     /// What each stage length must cover: its compute and its transfer time (scaled).
-    private(set) var stageTerms: [(compute: LinearExpression, transfer: LinearExpression)] = []
+    private(set) var stageTerms: [(compute: LinearExpression, transfers: [LinearExpression])] = []
     /// The stage of each parameter's in-place update, if any.
     let updateStage: [TensorID: Int]
     /// Parameters that must stay resident (read after their update).
@@ -296,36 +298,37 @@ struct TwoLevelMILP {
             if t > 0 { for (x, w) in offload[t - 1] { fast.add(w, coefficient: bytes(x)) } }
             fast.constant += graph.layerOutputs[t].reduce(0) { $0 + bytes($1) }
             for (k, r) in rerun[t] { fast.add(r, coefficient: graph.layerOutputs[k].reduce(0) { $0 + bytes($1) }) }
-            var transfer = LinearExpression()
+            // Copy time in the stage: loads, and offloads with write-backs (one engine, or one each).
+            var loads = LinearExpression(), offloads = LinearExpression()
             for q in parameters {
                 fast.add(presence(q, t), scale: bytes(q))
                 if let load = parameterLoad[t + 1][q] {
                     fast.add(load, coefficient: bytes(q))
-                    transfer.add(load, coefficient: Double(graph.tensors[q].bytes) * seconds)
+                    loads.add(load, coefficient: Double(graph.tensors[q].bytes) * seconds)
                 }
                 // A write-back's space is held until its copy ends, at the latest in the next stage.
                 if let u = updateStage[q], !forced.contains(q), t == u + 2 {
                     fast.add(LinearExpression(constant: 1) - resident[q]!, scale: bytes(q))
                 }
                 if let u = updateStage[q], !forced.contains(q), t == u + 1 {
-                    transfer.add(LinearExpression(constant: 1) - resident[q]!, scale: Double(graph.tensors[q].bytes) * seconds)
+                    offloads.add(LinearExpression(constant: 1) - resident[q]!, scale: Double(graph.tensors[q].bytes) * seconds)
                 }
             }
             model.add(fast <= 1, name: "fast memory in stage \(t)")
-            for (x, w) in offload[t] { transfer.add(w, coefficient: Double(graph.tensors[x].bytes) * seconds) }
-            for (x, l) in reload[t] { transfer.add(l, coefficient: Double(graph.tensors[x].bytes) * seconds) }
+            for (x, w) in offload[t] { offloads.add(w, coefficient: Double(graph.tensors[x].bytes) * seconds) }
+            for (x, l) in reload[t] { loads.add(l, coefficient: Double(graph.tensors[x].bytes) * seconds) }
             var compute = LinearExpression(constant: costs.perLayer[t] * timeScale)
             for (k, r) in rerun[t] { compute.add(r, coefficient: costs.perLayer[k] * timeScale) }
             // Just-in-time loads come first: the stage's computes and its overlapped transfers follow.
-            for (q, jit) in justInTimeLoad[t] {
-                compute.add(jit, coefficient: Double(graph.tensors[q].bytes) * seconds)
-                transfer.add(jit, coefficient: Double(graph.tensors[q].bytes) * seconds)
-            }
+            var justInTime = LinearExpression()
+            for (q, jit) in justInTimeLoad[t] { justInTime.add(jit, coefficient: Double(graph.tensors[q].bytes) * seconds) }
+            compute.add(justInTime)
+            let transfers = memory.hasEnginePerDirection ? [justInTime + loads, justInTime + offloads] : [justInTime + loads + offloads]
             let z = model.addVariable("z[\(t)]", .continuous, lower: 0, upper: nil)
             stageLength.append(z)
-            stageTerms.append((compute, transfer))
+            stageTerms.append((compute, transfers))
             model.add(LinearExpression(z) - compute >= 0)
-            model.add(LinearExpression(z) - transfer >= 0)
+            for transfer in transfers { model.add(LinearExpression(z) - transfer >= 0) }
             objective.add(z)
             if slowLimited && !slowCopy[t].isEmpty {
                 var slow = LinearExpression(constant: parameterBytes / Double(memory.slowBytes))
