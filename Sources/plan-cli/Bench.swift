@@ -13,6 +13,13 @@ struct Bench: ParsableCommand {
         Examples:
           plan-cli bench checkmate_vgg16.json --budgets 8 --markdown bench.md --csv bench.csv --svg bench.svg
           plan-cli bench fixtures/models/vgg16.json fixtures/models/resnet50.json --training --batch 8
+          plan-cli bench fixtures/models/exported/resnet50-train.json --hardware fixtures/hardware/datacenter-gpu.json \\
+              --fast-memory 30%,50%,70%,90% --time-limit 60 --svg resnet50.svg
+
+        With --fast-memory (and --hardware), the two-level sweep instead: at each fast-memory size,
+        the fastest replayed plan of recomputation alone, offloading alone, streaming alone and the
+        joint planner, beside a lower bound on every plan's time, and the smallest fast memory each
+        mechanism was found to fit; the chart plots total time against fast memory.
         """
     )
 
@@ -43,10 +50,13 @@ struct Bench: ParsableCommand {
     @Option(help: "Price layers in seconds on this hardware.")
     var hardware: String?
 
+    @Option(parsing: .unconditional, help: "Instead of the budget sweep: the two-level sweep at these comma-separated fast-memory sizes, bytes with a unit or percentages of the keep-everything peak (a size below the smallest any single mechanism fits is raised to it); needs --hardware.")
+    var fastMemory: String?
+
     @Option(parsing: .unconditional, help: "Instead of the budget sweep: the largest batch each solver can plan within this memory (bytes with a unit); graphs need a \"batch\" field and are taken as forward graphs.")
     var maxBatchMemory: String?
 
-    @Option(help: "With --max-batch-memory: the optimizer whose state is planned too.")
+    @Option(help: "With --max-batch-memory: the optimizer whose state is planned too; otherwise the optimizer's update layers and state are appended (implies --training).")
     var optimizer: Optimizer?
 
     @Option(help: "Also write the tables as markdown to this file.")
@@ -65,6 +75,13 @@ struct Bench: ParsableCommand {
         guard timeLimit > 0, timeLimit.isFinite else { throw ValidationError("--time-limit must be a positive number of seconds, got \(timeLimit)") }
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be from 1 to 256, got \(jobs)") }
         if let batch, batch <= 0 { throw ValidationError("--batch must be a positive integer, got \(batch)") }
+        if let fastMemory {
+            guard hardware != nil else { throw ValidationError("--fast-memory needs --hardware: the two-level sweep times plans on a device") }
+            guard maxBatchMemory == nil else { throw ValidationError("--fast-memory and --max-batch-memory are different sweeps; give one") }
+            for item in fastMemory.split(separator: ",", omittingEmptySubsequences: false) where MemoryBudget(String(item)) == nil {
+                throw ValidationError("--fast-memory '\(item)' is neither a byte count (6GiB, 512MiB) nor a percentage of the keep-everything peak (40%)")
+            }
+        }
     }
 
     func run() throws {
@@ -105,12 +122,16 @@ struct Bench: ParsableCommand {
             if let markdown { try PlanReport.write(text, to: markdown) }
             return
         }
+        if let fastMemory, let hw {
+            try runTwoLevel(hardware: hw, sizes: fastMemory.split(separator: ",").map { MemoryBudget(String($0))! })
+            return
+        }
         var markdownText = ""
         var csvText = "graph,solver,budget_bytes,feasible,peak_bytes,cost,overhead,recompute,status,gap,solve_seconds\n"
         for (index, path) in graphs.enumerated() {
             var graph = try ComputeGraph.load(contentsOf: path)
             if let batch { graph = try graph.rescaled(batch: batch) }
-            if training { graph = try graph.training() }
+            if let optimizer { graph = try graph.training(optimizer: optimizer) } else if training { graph = try graph.training() }
             let costs = try LayerCosts.make(for: graph, hardware: hw)
             let bench = try CheckpointBenchmark(graph: graph, costs: costs, count: budgets, solvers: chosen,
                                                 options: ILPOptions(timeLimit: timeLimit, solver: try backend.solver()), jobs: jobs)
@@ -121,6 +142,34 @@ struct Bench: ParsableCommand {
             if let svg {
                 let file = graphs.count == 1 ? svg : svg.replacingOccurrences(of: ".svg", with: "-\(index).svg")
                 try PlanReport.write(BenchReport.svg(bench), to: file)
+            }
+        }
+        if let markdown { try PlanReport.write(markdownText, to: markdown) }
+        if let csv { try PlanReport.write(csvText, to: csv) }
+    }
+}
+
+extension Bench {
+    /// The two-level sweep of every graph: tables, CSV rows and one chart per graph.
+    func runTwoLevel(hardware: Hardware, sizes: [MemoryBudget]) throws {
+        var markdownText = ""
+        var csvText = TwoLevelBenchReport.csvHeader
+        for (index, path) in graphs.enumerated() {
+            var graph = try ComputeGraph.load(contentsOf: path)
+            if let batch { graph = try graph.rescaled(batch: batch) }
+            if let optimizer { graph = try graph.training(optimizer: optimizer) } else if training { graph = try graph.training() }
+            let costs = try LayerCosts.make(for: graph, hardware: hardware)
+            let peak = try Baselines.checkpointAll(graph, costs: costs).simulation.peakBytes
+            let bench = try TwoLevelBenchmark(graph: graph, costs: costs, memory: DeviceMemory(hardware: hardware),
+                                              sizes: sizes.map { $0.resolve(checkpointAllPeak: peak) },
+                                              options: ILPOptions(timeLimit: timeLimit, solver: try backend.solver()), raisingToSmallest: true)
+            let text = TwoLevelBenchReport.markdown(bench, device: hardware.name)
+            print(text)
+            markdownText += text + "\n"
+            csvText += TwoLevelBenchReport.csv(bench, device: hardware.name)
+            if let svg {
+                let file = graphs.count == 1 ? svg : svg.replacingOccurrences(of: ".svg", with: "-\(index).svg")
+                try PlanReport.write(TwoLevelBenchReport.svg(bench, device: hardware.name), to: file)
             }
         }
         if let markdown { try PlanReport.write(markdownText, to: markdown) }

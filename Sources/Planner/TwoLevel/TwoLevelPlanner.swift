@@ -55,6 +55,34 @@ public enum TwoLevelPlanner {
         return max(inputs, layers.max() ?? 0)
     }
 
+    /// A lower bound on the total time of every two-level plan within `memory`, of any form:
+    ///
+    /// - every layer runs at least once, one at a time: the time of running each layer once;
+    /// - every parameter that some layer reads and that is not resident starts in slow memory only,
+    ///   so it is loaded at least once, and its reader starts after the load: the loads take at
+    ///   least `(P − R) / bandwidth` on the load engine before the last of them is read, where `P`
+    ///   is the bytes of the parameters read and `R` the most that can be resident: while any layer
+    ///   `l` runs, the resident parameters share fast memory with `l`'s other inputs and outputs,
+    ///   and the graph inputs share it at the start, so `R ≤ C − max(a_l, inputs)` with `a_l` the
+    ///   bytes of `l`'s operands that are not parameters.
+    ///
+    /// The larger of the two. It ignores activation memory beyond each layer's own operands, so
+    /// where activations force recomputation or offloading the bound is the compute time.
+    /// - Complexity: O(L + Σ operands).
+    public static func lowerBound(_ graph: ComputeGraph, costs: LayerCosts, memory: DeviceMemory) -> Double {
+        let inputs = graph.tensors.reduce(0) { $0 + ($1.kind == .input ? $1.bytes : 0) }
+        var operands = inputs
+        for l in graph.layers.indices {
+            let own = Set(graph.layerInputs[l] + graph.layerOutputs[l]).reduce(0) { $0 + (graph.tensors[$1].kind == .parameter ? 0 : graph.tensors[$1].bytes) }
+            operands = max(operands, own)
+        }
+        let read = graph.tensors.indices.reduce(0) { sum, t in
+            sum + (graph.tensors[t].kind == .parameter && !graph.consumers[t].isEmpty ? graph.tensors[t].bytes : 0)
+        }
+        let residentAtMost = max(0, min(read, memory.fastBytes - operands))
+        return max(costs.onceEach, memory.transferSeconds(read - residentAtMost))
+    }
+
     /// Plans with one solver; the result has been replayed by ``TimingSimulator`` within `memory`.
     /// - Throws: ``PlanError/infeasibleBudget(budgetBytes:minimumBytes:solver:)`` when fast memory
     ///   is below ``minimumFastBytes(_:)`` (no plan can exist) or the solver's plan does not fit
