@@ -66,6 +66,28 @@ struct TwoLevelCLITests {
         #expect(v.status == 0 && v.stdout.contains("valid plan") && total(v.stdout) == total(milp.stdout), "\(v.stdout) \(v.stderr)")
     }
 
+    /// `bench --fast-memory`: the two-level sweep's table (a lower bound and the four curves at
+    /// each size) and its chart, run as a user runs it; without a device it says what is missing.
+    @Test func benchSweepsFastMemoryAndDrawsTheCurves() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("plan-cli-2lbench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let svg = dir.appendingPathComponent("sweep.svg").path, csv = dir.appendingPathComponent("sweep.csv").path
+        let r = try PlanCLITests.run(["bench", "fixtures/models/vgg16.json", "--training", "--batch", "1", "--hardware", "fixtures/hardware/datacenter-gpu.json",
+                                      "--fast-memory", "50%,100%", "--time-limit", "5", "--svg", svg, "--csv", csv])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("| fast memory | lower bound | recompute only | offload only | streaming only | joint |"), "\(r.stdout)")
+        #expect(r.stdout.contains("Smallest fast memory found to train: recompute only"))
+        let chart = try String(contentsOfFile: svg, encoding: .utf8)
+        for curve in ["recompute only", "offload only", "streaming only", "joint", "lower bound"] { #expect(chart.contains(curve)) }
+        // One CSV row per mechanism and size, after the header.
+        #expect(try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").count == 1 + 4 * 2)
+        let noDevice = try PlanCLITests.run(["bench", "fixtures/models/vgg16.json", "--training", "--fast-memory", "50%"])
+        #expect(noDevice.status != 0 && noDevice.stderr.contains("--fast-memory needs --hardware"))
+        let bad = try PlanCLITests.run(["bench", "fixtures/models/vgg16.json", "--hardware", "fixtures/hardware/datacenter-gpu.json", "--fast-memory", "50%,lots"])
+        #expect(bad.status != 0 && bad.stderr.contains("'lots'"))
+    }
+
     @Test func aDeviceTooSmallForOneLayerSaysTheMinimum() throws {
         let r = try PlanCLITests.run(["plan", "fixtures/models/resnet50.json", "--inference", "--batch", "1",
                                       "--hardware", "fixtures/hardware/microcontroller.json", "--solver", "best-two-level"])

@@ -151,6 +151,66 @@ struct TwoLevelPlannerTests {
         #expect(single.timing.bytesLoaded == g.tensors.filter { $0.kind == .parameter }.reduce(0) { $0 + $1.bytes })
     }
 
+    /// The lower bound holds for every plan of every solver, and on the two-layer graph it is the
+    /// hand-computed load time: fast memory 130 B leaves at most 110 B of the 200 B of weights
+    /// resident beside a layer's 20 B of activations, so 90 B load at 10 B/s, 9 s (> 2 s of compute).
+    @Test(arguments: Array(UInt64(1)...20))
+    func theLowerBoundHoldsForEveryPlan(seed: UInt64) throws {
+        let g = try Self.graph(seed)
+        let (costs, memory) = Self.device(for: g, seed: seed)
+        let bound = TwoLevelPlanner.lowerBound(g, costs: costs, memory: memory)
+        #expect(bound >= costs.onceEach)
+        for s in TwoLevelSolver.allCases where s != .milp {
+            guard let r = try? TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: s) else { continue }
+            #expect(r.timing.totalTime >= bound * (1 - 1e-12), "\(s): \(r.timing.totalTime) s < bound \(bound) s")
+        }
+        if seed == 1 {
+            let (two, twoCosts) = try TimingSimulatorTests.twoLayers()
+            let device = DeviceMemory(fastBytes: 130, slowBytes: 1000, bandwidth: 10)
+            #expect(abs(TwoLevelPlanner.lowerBound(two, costs: twoCosts, memory: device) - 9) < 1e-12)
+            // The best plan keeps w1, evicts it after f1 and loads w2 (10 s): 12 s in all.
+            let plan = Plan(graph: "two", solver: "hand", budgetBytes: nil, steps: [
+                .compute("f1"), .evict("w1"), .free("x"), .load("w2"), .compute("f2"), .evict("w2"), .free("a1"),
+            ], resident: ["w1"])
+            #expect(try TimingSimulator.replay(plan, on: two, costs: twoCosts, memory: device).totalTime == 12)
+        }
+    }
+
+    /// The sweep's curves use one mechanism each (recompute only: nothing moves; offload only:
+    /// every parameter resident, nothing recomputed; streaming only: no activation offloaded and
+    /// nothing recomputed), every plan replays within its fast memory and is no faster than the
+    /// lower bound, and sizes below the smallest single mechanism's are raised to it.
+    @Test(arguments: [1, 2, 4, 5] as [UInt64])
+    func theSweepKeepsEachMechanismApart(seed: UInt64) throws {
+        let g = try Self.graph(seed)
+        let (costs, memory) = Self.device(for: g, seed: seed)
+        let peak = try Baselines.checkpointAll(g, costs: costs).simulation.peakBytes
+        let b = try TwoLevelBenchmark(graph: g, costs: costs, memory: memory, sizes: [peak / 10, peak / 2, peak], options: ILPOptions(timeLimit: 10),
+                                      raisingToSmallest: true)
+        #expect(b.sizes.first! >= b.smallestFound.values.min()!)
+        let parameterBytes = g.tensors.filter { $0.kind == .parameter }.reduce(0) { $0 + $1.bytes }
+        for c in b.cells {
+            guard let p = c.plan else { continue }
+            var device = memory
+            device.fastBytes = c.fastBytes
+            let again = try TimingSimulator.replay(try Plan(json: p.plan.json()), on: g, costs: costs, memory: device)
+            #expect(again.totalTime == p.timing.totalTime)
+            #expect(p.timing.totalTime >= b.lowerBounds[c.fastBytes]! * (1 - 1e-12))
+            switch c.mechanism {
+            case .recompute: #expect(p.timing.bytesLoaded == 0 && p.timing.bytesOffloaded == 0)
+            case .offload: #expect(p.timing.recomputeTime == 0 && p.timing.residentBytes == parameterBytes)
+            case .streaming:
+                #expect(p.timing.recomputeTime == 0)
+                #expect(p.plan.steps.allSatisfy { step in
+                    if case .offload(let t) = step { g.tensors[g.tensorID(named: t)!].kind == .parameter } else { true }
+                })
+            case .joint: break
+            }
+        }
+        // At the keep-everything peak the joint plan runs each layer once and moves nothing.
+        #expect(b.cell(.joint, b.sizes.last!)?.plan?.timing.totalTime == costs.onceEach)
+    }
+
     /// Below the working set of the largest layer no plan exists, and the error says the minimum.
     @Test func tooSmallAFastMemoryNamesTheMinimum() throws {
         let g = try RandomGraphs.forward(layers: 6, seed: 5).training()
