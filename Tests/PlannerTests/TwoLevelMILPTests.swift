@@ -113,6 +113,35 @@ struct TwoLevelMILPTests {
         #expect(two <= one * (1 + 1e-6) + 1e-12, "\(g.name): two engines \(two) s, one \(one) s")
     }
 
+    /// A load too long for the stage before its reader starts earlier, under a longer compute:
+    /// x → f0 → big (300 B) → g → s → f1 (3 s) → a1 → f2 (0.5 s) → a2 → f3 (0.5 s, reads w3) → y,
+    /// with w3 200 B at 100 B/s (2 s). `big` keeps w3 out of fast memory (350 B) until g is done;
+    /// loaded under f2 alone, f3 waits 1.5 s (5.7 s in all, the double-buffered baselines);
+    /// loaded under f1, two stages ahead of its reader, nothing waits: 4.2 s, every layer once.
+    @Test func prefetchesMoreThanOneStageAhead() throws {
+        let g = try ComputeGraph(name: "ahead", tensors: [
+            Tensor(name: "x", bytes: 10, kind: .input), Tensor(name: "big", bytes: 300), Tensor(name: "s", bytes: 10),
+            Tensor(name: "a1", bytes: 10), Tensor(name: "a2", bytes: 10), Tensor(name: "y", bytes: 10),
+            Tensor(name: "w1", bytes: 10, kind: .parameter), Tensor(name: "w2", bytes: 10, kind: .parameter),
+            Tensor(name: "w3", bytes: 200, kind: .parameter),
+        ], layers: [
+            Layer(name: "f0", op: "f", inputs: ["x"], outputs: ["big"], time: 0.1),
+            Layer(name: "g", op: "f", inputs: ["big"], outputs: ["s"], time: 0.1),
+            Layer(name: "f1", op: "f", inputs: ["s", "w1"], outputs: ["a1"], time: 3),
+            Layer(name: "f2", op: "f", inputs: ["a1", "w2"], outputs: ["a2"], time: 0.5),
+            Layer(name: "f3", op: "f", inputs: ["a2", "w3"], outputs: ["y"], time: 0.5),
+        ], outputs: ["y"])
+        let costs = try LayerCosts.make(for: g)
+        let memory = DeviceMemory(fastBytes: 350, slowBytes: 1 << 20, bandwidth: 100)
+        let best = try TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: .bestTwoLevel)
+        #expect(abs(best.timing.totalTime - 5.7) < 1e-9, "\(best.plan.solver): \(best.timing.totalTime) s")
+        let r = try TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: .milp, options: Self.options)
+        #expect(abs(r.timing.totalTime - 4.2) < 1e-9 && r.timing.stallTime < 1e-9, "\(r.plan.solver): \(r.timing.totalTime) s")
+        let steps = r.plan.steps.map(\.text)
+        let load = try #require(steps.firstIndex(of: "load w3")), f2 = try #require(steps.firstIndex(of: "compute f2"))
+        #expect(load < f2, "\(steps)")
+    }
+
     /// With fast memory for everything, nothing moves and nothing stalls.
     @Test(arguments: Array(UInt64(1)...6))
     func unlimitedFastMemoryStreamsNothing(seed: UInt64) throws {

@@ -18,7 +18,8 @@ import Graph
 /// - `L[t][x] ∈ {0,1}`: x is loaded back during stage t, for stage t + 1;
 /// - `A[t][x] ∈ [0,1]`: x has a slow copy in stage t (`A[t] ≥ A[t−1]`, `A[t] ≥ W[t−1]`);
 /// - `y[q] ∈ {0,1}`: parameter q is resident throughout (loaded once, outside the step);
-/// - `P[t][q] ∈ {0,1}`: q has a fast copy during stage t (`P ≥ y`), loaded during stage t − 1
+/// - `P[t][q] ∈ {0,1}`: q has a fast copy during stage t (`P ≥ y`; from ``prefetchDepth`` stages
+///   before its first reader, so that a long load runs under several earlier stages), loaded during stage t − 1
 ///   (`Λ[t−1][q]`, overlapped, double buffering) or when stage t starts (`J[t][q]`, a single
 ///   buffer): `Λ[t−1][q] + J[t][q] ≥ P[t][q] − P[t−1][q]` (Λ[−1]: before the first compute);
 /// - `z[t] ≥ 0`: the length of stage t.
@@ -98,10 +99,14 @@ struct TwoLevelMILP {
         }
         var parameterStages = 0
         for x in graph.tensors.indices where graph.tensors[x].kind == .parameter {
-            if let first = graph.consumers[x].first, let last = graph.consumers[x].last { parameterStages += last - first + 2 }
+            if let first = graph.consumers[x].first, let last = graph.consumers[x].last { parameterStages += last - first + 2 + prefetchDepth }
         }
         return 4 * stages + 3 * parameterStages + n
     }
+
+    /// How many stages before its first reader a streamed parameter may already be held, so that
+    /// its load is issued up to `prefetchDepth + 1` stages ahead of its use.
+    static let prefetchDepth = 2
 
     /// Whether forward layers may rerun; without, the program only decides residency and transfers
     /// on the checkpoint-all order, and is far smaller (no O(n²) rerun variables).
@@ -241,7 +246,9 @@ struct TwoLevelMILP {
                 updateStage[q] = u
                 if readers.contains(where: { $0 > u }) { forced.insert(q) } else { last = u }  // no rerun reads it after u
             }
-            windowOf[q] = first...last
+            // Held up to `prefetchDepth` stages before its first reader: a load too long for the
+            // stage before may start earlier and run under several stages' computes.
+            windowOf[q] = max(0, first - Self.prefetchDepth)...last
         }
         self.updateStage = updateStage
         self.forcedResident = forced
