@@ -28,16 +28,19 @@ import Graph
 ///
 /// - Checkmate's dependencies, storage and no-double-compute constraints, with transfers:
 ///   `S[t+1][x] ≤ S[t][x] − W[t][x] + R[t][p(x)] + L[t][x]`, `W[t][x] ≤ S[t][x]`,
-///   `L[t][x] ≤ A[t][x]`, `L[t][x] + S[t][x] ≤ 1`, `R[t][p(x)] + A[t][x] ≤ 1`; an offloaded tensor is
-///   not read in its offload stage (W exists only where the frontier does not read x, and
-///   `W[t][x] + R[t][k] ≤ 1` for reruns k reading x);
+///   `L[t][x] ≤ A[t][x]`, `L[t][x] + S[t][x] ≤ 1`, `R[t][p(x)] + A[t][x] ≤ 1`; an offload is
+///   issued after the stage's first compute, so no rerun reading x runs in its offload stage
+///   (`W[t][x] + R[t][k] ≤ 1`), and where the frontier reads x no rerun runs at all (the frontier
+///   is then the first compute, and the copy reads x beside it);
 /// - a layer that runs in stage t has its parameters: `P[t][q] = 1` for the frontier's,
 ///   `P[t][q] ≥ R[t][k]` for a rerun's;
 /// - a streamed parameter updated in place in stage u is written back in stage u + 1 (its space
 ///   held through u + 2) and is not kept afterwards: `P[t][q] = y[q]` for t > u + 1;
-/// - fast memory, for every stage t: `Σ b·S[t] + Σ b·L[t] + Σ b·W[t−1] + out(t) + Σ out(k)·R[t][k]
+/// - fast memory, for every stage t: `Σ b·S[t] + Σ b·L[t] + out(t) + Σ out(k)·R[t][k]
 ///   + Σ b·(P[t] + Λ[t]) ≤ C_fast` (every tensor the stage may hold at once, counted without the
-///   frees inside the stage, so that the bound holds at every event); slow memory:
+///   frees inside the stage, so that the bound holds at every event; an offload of stage t − 1
+///   still in flight when stage t starts is not counted: the replay's allocations wait for the
+///   space it releases, which it does by the end of stage t − 1 in the stage timeline); slow memory:
 ///   `Σ b(params) + Σ b·A[t] ≤ C_slow`;
 /// - time: with `jit(t) = Σ b·J[t] / B` the stage's just-in-time loads, which come first,
 ///   `z[t] ≥ jit(t) + cost(t) + Σ cost(k)·R[t][k]` and
@@ -132,10 +135,12 @@ struct TwoLevelMILP {
             if isOutput[t] { lastUse[t] = n }
         }
         let reach = allowsRecomputation ? graph.recomputationReach(lastUse: lastUse, isSource: recomputable.map { !$0 }) : lastUse
-        // A non-parameter tensor's window: (producer, last], where last is its reach.
+        // A non-parameter tensor's window: (producer, last], where last is its reach: its last
+        // reader, or the last stage that may rerun a layer reading it (a graph input read by a
+        // recomputed layer is held for it).
         func window(_ x: TensorID) -> ClosedRange<Int>? {
             let first = (graph.producer[x] ?? -1) + 1
-            let last = min(recomputable[x] ? reach[x] : lastUse[x], n)
+            let last = min(reach[x], n)
             return first <= last ? first...last : nil
         }
 
@@ -170,8 +175,13 @@ struct TwoLevelMILP {
             if isOutput[x] { model.add(LinearExpression(stored[n][x]!) >= 1, name: "output \(name)") }
             guard graph.tensors[x].bytes > 0 else { continue }
             for t in w where t < n && t < w.upperBound {
-                let frontierReads = graph.layerInputs[t].contains(x)
-                if !frontierReads && lastUse[x] > t { offload[t][x] = model.addVariable("W[\(t)][\(name)]", .binary) }
+                if lastUse[x] > t {
+                    let w = model.addVariable("W[\(t)][\(name)]", .binary)
+                    offload[t][x] = w
+                    // Read by the frontier: offloaded right after it, the stage's first compute
+                    // (the copy reads x beside it), so no rerun comes first.
+                    if graph.layerInputs[t].contains(x) { for r in rerun[t].values { model.add(LinearExpression(w) + r <= 1) } }
+                }
                 if t >= w.lowerBound + 1 { reload[t][x] = model.addVariable("L[\(t)][\(name)]", .binary) }
             }
             for t in w where t >= w.lowerBound + 1 { slowCopy[t][x] = model.addVariable("A[\(t)][\(name)]", .continuous, lower: 0, upper: 1) }
@@ -302,7 +312,6 @@ struct TwoLevelMILP {
             var fast = LinearExpression()
             for (x, s) in stored[t] { fast.add(s, coefficient: bytes(x)) }
             for (x, l) in reload[t] { fast.add(l, coefficient: bytes(x)) }
-            if t > 0 { for (x, w) in offload[t - 1] { fast.add(w, coefficient: bytes(x)) } }
             fast.constant += graph.layerOutputs[t].reduce(0) { $0 + bytes($1) }
             for (k, r) in rerun[t] { fast.add(r, coefficient: graph.layerOutputs[k].reduce(0) { $0 + bytes($1) }) }
             // Copy time in the stage: loads, and offloads with write-backs (one engine, or one each).
