@@ -80,7 +80,10 @@ extension TwoLevelMILP {
                         stale.remove(q)
                         steps.append(.offload(graph.tensors[q].name))
                     }
-                    for q in parameters where !fast[q] && on(parameterLoad[t + 1][q]) && isPresent(q, t + 1, values) && t + 1 < n { load(q) }
+                    // Λ is continuous: where the solution also loads q just in time, Λ is slack
+                    // (and only its fraction of q's bytes was counted in this stage).
+                    for q in parameters where !fast[q] && on(parameterLoad[t + 1][q]) && !(t + 1 < n && on(justInTimeLoad[t + 1][q]))
+                        && isPresent(q, t + 1, values) && t + 1 < n { load(q) }
                     for x in usefulReload[t].sorted() where !fast[x] { load(x) }
                 }
                 let laterReads = Set(runs[(i + 1)...].flatMap { graph.layerInputs[$0] })
