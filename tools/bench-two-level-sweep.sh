@@ -32,7 +32,7 @@ models+=(
   "bert|fixtures/models/exported/bert-train.json"
 )
 : > "$OUT/sweep.md"
-echo "graph,device,mechanism,fast_bytes,feasible,total_seconds,compute_seconds,stall_seconds,lower_bound_seconds,program_bound_seconds,solve_seconds,solver" > "$OUT/sweep.csv"
+echo "graph,device,mechanism,fast_bytes,feasible,total_seconds,compute_seconds,stall_seconds,lower_bound_seconds,relaxation_bound_seconds,program_bound_seconds,solve_seconds,solver" > "$OUT/sweep.csv"
 for device in datacenter-gpu edge-npu; do
   for m in "${models[@]}"; do
     name=${m%%|*}; args=${m#*|}

@@ -176,6 +176,32 @@ struct TwoLevelPlannerTests {
         }
     }
 
+    /// The relaxation bound holds for every solver's plan, the joint planner's included; where
+    /// copies are so slow that nothing may move (1 B per hour), it is the checkpointing optimum
+    /// at fast memory, which the one-level MILP proves on these small graphs.
+    @Test(arguments: Array(UInt64(1)...16))
+    func theRelaxationBoundHoldsAndMeetsTheCheckpointingOptimum(seed: UInt64) throws {
+        let g = try Self.graph(seed)
+        let (costs, memory) = Self.device(for: g, seed: seed)
+        var fastest = Double.infinity
+        for s in TwoLevelSolver.allCases {
+            guard let r = try? TwoLevelPlanner.plan(g, costs: costs, memory: memory, solver: s, options: ILPOptions(timeLimit: 10)) else { continue }
+            fastest = min(fastest, r.timing.totalTime)
+        }
+        guard fastest.isFinite else { return }
+        let bound = TwoLevelPlanner.lowerBound(g, costs: costs, memory: memory, upTo: fastest, options: ILPOptions(timeLimit: 10))
+        #expect(bound >= TwoLevelPlanner.lowerBound(g, costs: costs, memory: memory))
+        #expect(bound <= fastest * (1 + 1e-9), "\(g.name): bound \(bound) s > plan \(fastest) s")
+        var slow = memory
+        slow.bandwidth = 1.0 / 3600
+        guard let one = try? CheckpointPlanner.plan(g, costs: costs, budget: slow.fastBytes, solver: .ilp, options: ILPOptions(timeLimit: 10)),
+              one.plan.summary?.status == "optimal", g.tensors.allSatisfy({ $0.kind != .parameter || $0.bytes > 0 }) else { return }
+        let joint = try TwoLevelPlanner.plan(g, costs: costs, memory: slow, solver: .milp, options: ILPOptions(timeLimit: 10))
+        let slowBound = TwoLevelPlanner.lowerBound(g, costs: costs, memory: slow, upTo: joint.timing.totalTime, options: ILPOptions(timeLimit: 10))
+        #expect(slowBound <= joint.timing.totalTime * (1 + 1e-9))
+        #expect(slowBound >= one.simulation.computeCost * (1 - 1e-5), "\(g.name): bound \(slowBound) s, checkpointing optimum \(one.simulation.computeCost) s")
+    }
+
     /// The sweep's curves use one mechanism each (recompute only: nothing moves; offload only:
     /// every parameter resident, nothing recomputed; streaming only: no activation offloaded and
     /// nothing recomputed), every plan replays within its fast memory and is no faster than the
@@ -196,6 +222,7 @@ struct TwoLevelPlannerTests {
             let again = try TimingSimulator.replay(try Plan(json: p.plan.json()), on: g, costs: costs, memory: device)
             #expect(again.totalTime == p.timing.totalTime)
             #expect(p.timing.totalTime >= b.lowerBounds[c.fastBytes]! * (1 - 1e-12))
+            #expect(p.timing.totalTime >= b.relaxationBounds[c.fastBytes]! * (1 - 1e-9))
             switch c.mechanism {
             case .recompute: #expect(p.timing.bytesLoaded == 0 && p.timing.bytesOffloaded == 0)
             case .offload: #expect(p.timing.recomputeTime == 0 && p.timing.residentBytes == parameterBytes)

@@ -70,17 +70,7 @@ public enum TwoLevelPlanner {
     /// where activations force recomputation or offloading the bound is the compute time.
     /// - Complexity: O(L + Σ operands).
     public static func lowerBound(_ graph: ComputeGraph, costs: LayerCosts, memory: DeviceMemory) -> Double {
-        let inputs = graph.tensors.reduce(0) { $0 + ($1.kind == .input ? $1.bytes : 0) }
-        var operands = inputs
-        for l in graph.layers.indices {
-            let own = Set(graph.layerInputs[l] + graph.layerOutputs[l]).reduce(0) { $0 + (graph.tensors[$1].kind == .parameter ? 0 : graph.tensors[$1].bytes) }
-            operands = max(operands, own)
-        }
-        let read = graph.tensors.indices.reduce(0) { sum, t in
-            sum + (graph.tensors[t].kind == .parameter && !graph.consumers[t].isEmpty ? graph.tensors[t].bytes : 0)
-        }
-        let residentAtMost = max(0, min(read, memory.fastBytes - operands))
-        return max(costs.onceEach, memory.transferSeconds(read - residentAtMost))
+        max(costs.onceEach, memory.transferSeconds(minimumParameterLoads(graph, memory: memory)))
     }
 
     /// Plans with one solver; the result has been replayed by ``TimingSimulator`` within `memory`.
