@@ -5,6 +5,7 @@
 # recomputation alone, offloading alone, streaming alone and the joint planner, beside a lower
 # bound on every plan's time; one chart per graph and device (total time against fast memory).
 #   bash tools/bench-two-level-sweep.sh [LIMIT] [OUT] [PYTHON]
+#   DEVICES="edge-npu" PLAN_CLI=/path/to/plan-cli bash tools/bench-two-level-sweep.sh ...   (one device, a given build)
 # LIMIT: seconds per MILP (default 30). OUT: where the tables, CSV and SVG charts go (default
 # docs/charts/two-level). PYTHON: a Python with torch and torchvision, to export ResNet-18
 # (skipped without one).
@@ -14,8 +15,7 @@ LIMIT=${1:-30}
 OUT=${2:-docs/charts/two-level}
 PY=${3:-}
 mkdir -p "$OUT"
-swift build -c release --product plan-cli >&2
-B=.build/release/plan-cli
+if [ -n "${PLAN_CLI:-}" ]; then B=$PLAN_CLI; else swift build -c release --product plan-cli >&2; B=.build/release/plan-cli; fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 models=()
@@ -33,7 +33,7 @@ models+=(
 )
 : > "$OUT/sweep.md"
 echo "graph,device,mechanism,fast_bytes,feasible,total_seconds,compute_seconds,stall_seconds,lower_bound_seconds,relaxation_bound_seconds,program_bound_seconds,solve_seconds,solver" > "$OUT/sweep.csv"
-for device in datacenter-gpu edge-npu; do
+for device in ${DEVICES:-datacenter-gpu edge-npu}; do
   for m in "${models[@]}"; do
     name=${m%%|*}; args=${m#*|}
     # shellcheck disable=SC2086
