@@ -221,6 +221,17 @@ enum BenchReport {
         return out
     }
 
+    /// One line of a chart: a polyline through `points` ("x,y") with a dot at each.
+    static func series(_ points: [String], color: String) -> String {
+        guard !points.isEmpty else { return "" }
+        var svg = "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
+        for p in points {
+            let xy = p.split(separator: ",")
+            svg += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"3\" fill=\"\(color)\"/>\n"
+        }
+        return svg
+    }
+
     static func svg(_ b: CheckpointBenchmark) -> String {
         let width = 760.0, height = 420.0, left = 70.0, right = 160.0, top = 40.0, bottom = 50.0
         let overheads = b.cells.compactMap(\.overhead)
@@ -248,13 +259,7 @@ enum BenchReport {
             for budget in b.budgets {
                 if let o = b.cell(s, budget)?.overhead { points.append("\(Units.fixed(x(budget), decimals: 1)),\(Units.fixed(y(o), decimals: 1))") }
             }
-            if !points.isEmpty {
-                svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
-                for p in points {
-                    let xy = p.split(separator: ",")
-                    svg += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"3\" fill=\"\(color)\"/>\n"
-                }
-            }
+            svg += BenchReport.series(points, color: color)
             svg += "<text x=\"\(width - right + 12)\" y=\"\(top + 18 * Double(i))\" fill=\"\(color)\">\(s.rawValue)</text>\n"
         }
         return svg + "</svg>\n"

@@ -95,13 +95,7 @@ enum TwoLevelBenchReport {
         for (i, m) in TwoLevelBenchmark.Mechanism.allCases.enumerated() {
             let color = colors[m] ?? "#000000"
             let points = b.sizes.compactMap { s in b.cell(m, s)?.plan.map { point(s, $0.timing.totalTime) } }
-            if !points.isEmpty {
-                svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
-                for p in points {
-                    let xy = p.split(separator: ",")
-                    svg += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"3\" fill=\"\(color)\"/>\n"
-                }
-            }
+            svg += BenchReport.series(points, color: color)
             svg += "<text x=\"\(width - right + 12)\" y=\"\(top + 18 * Double(i))\" fill=\"\(color)\">\(m.rawValue)</text>\n"
         }
         svg += "<text x=\"\(width - right + 12)\" y=\"\(top + 18 * Double(TwoLevelBenchmark.Mechanism.allCases.count))\" fill=\"#7f7f7f\">lower bound (dashed)</text>\n"

@@ -6,9 +6,9 @@ import Testing
 @Suite("Timing simulator")
 struct TimingSimulatorTests {
     /// x → f1 (reads w1) → a1 → f2 (reads w2) → y, every layer 1 s, 100 B weights at 100 B/s.
-    static func twoLayers() throws -> (ComputeGraph, LayerCosts) {
-        let g = try ComputeGraph(name: "two", tensors: [
-            Tensor(name: "x", bytes: 10, kind: .input), Tensor(name: "w1", bytes: 100, kind: .parameter),
+    static func twoLayers(name: String = "two", inputBytes: Int = 10) throws -> (ComputeGraph, LayerCosts) {
+        let g = try ComputeGraph(name: name, tensors: [
+            Tensor(name: "x", bytes: inputBytes, kind: .input), Tensor(name: "w1", bytes: 100, kind: .parameter),
             Tensor(name: "w2", bytes: 100, kind: .parameter), Tensor(name: "a1", bytes: 10), Tensor(name: "y", bytes: 10),
         ], layers: [
             Layer(name: "f1", op: "f", inputs: ["x", "w1"], outputs: ["a1"], time: 1),
@@ -69,14 +69,7 @@ struct TimingSimulatorTests {
     /// with an engine per direction.
     @Test func anEnginePerDirectionOverlapsAnOffloadWithALoad() throws {
         // x (100 B) → f1 (reads w1) → a1 → f2 (reads w2) → y; every layer 1 s; 100 B/s.
-        let g = try ComputeGraph(name: "duplex", tensors: [
-            Tensor(name: "x", bytes: 100, kind: .input), Tensor(name: "w1", bytes: 100, kind: .parameter),
-            Tensor(name: "w2", bytes: 100, kind: .parameter), Tensor(name: "a1", bytes: 10), Tensor(name: "y", bytes: 10),
-        ], layers: [
-            Layer(name: "f1", op: "f", inputs: ["x", "w1"], outputs: ["a1"], time: 1),
-            Layer(name: "f2", op: "f", inputs: ["a1", "w2"], outputs: ["y"], time: 1),
-        ], outputs: ["y"])
-        let costs = try LayerCosts.make(for: g)
+        let (g, costs) = try Self.twoLayers(name: "duplex", inputBytes: 100)
         let plan = Plan(graph: "duplex", solver: "hand", budgetBytes: nil, steps: [
             .load("w1"), .compute("f1"), .offload("x"), .load("w2"), .evict("w1"), .compute("f2"), .evict("w2"), .free("a1"), .free("x"),
         ])
